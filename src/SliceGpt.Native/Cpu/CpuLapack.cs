@@ -1,0 +1,26 @@
+namespace SliceGpt.Native.Cpu;
+
+/// <summary>LAPACK's symmetric eigensolver, with the sort order the SliceGPT pipeline wants.</summary>
+public static unsafe class CpuLapack
+{
+    /// <summary>
+    /// Eigendecomposes the symmetric n×n row-major matrix <paramref name="a"/> in place with dsyevd
+    /// (reading its upper triangle). On return <paramref name="eigenvalues"/> is sorted descending and
+    /// column j of <paramref name="a"/> is the unit eigenvector of eigenvalue j.
+    /// </summary>
+    /// <exception cref="EigenSolverException">LAPACK reported a non-zero info.</exception>
+    public static void SymmetricEigenDescending(int n, Span<double> a, Span<double> eigenvalues)
+    {
+        if (a.Length < (long)n * n)
+            throw new ArgumentException($"matrix: {n}×{n} needs {(long)n * n} elements, the span has {a.Length}");
+        if (eigenvalues.Length < n)
+            throw new ArgumentException($"eigenvalues: needs {n} elements, the span has {eigenvalues.Length}");
+        int info;
+        fixed (double* pa = a)
+        fixed (double* pw = eigenvalues)
+            info = Lapacke.Dsyevd(Lapacke.RowMajor, (byte)'V', (byte)'U', n, pa, n, pw);
+        if (info != 0)
+            throw new EigenSolverException("LAPACKE_dsyevd", info);
+        EigenOrder.ReverseToDescending(n, a, eigenvalues);
+    }
+}

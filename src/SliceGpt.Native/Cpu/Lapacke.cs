@@ -1,0 +1,12 @@
+using System.Runtime.InteropServices;
+
+namespace SliceGpt.Native.Cpu;
+
+/// <summary>Raw LAPACKE entry points. Callers go through <see cref="CpuLapack"/>.</summary>
+internal static unsafe partial class Lapacke
+{
+    internal const int RowMajor = 101;
+
+    [LibraryImport(CpuMathLibraries.LapackeName, EntryPoint = "LAPACKE_dsyevd")]
+    internal static partial int Dsyevd(int layout, byte jobz, byte uplo, int n, double* a, int lda, double* w);
+}
