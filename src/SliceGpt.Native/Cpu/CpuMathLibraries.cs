@@ -1,7 +1,3 @@
-using System.Reflection;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-
 namespace SliceGpt.Native.Cpu;
 
 /// <summary>
@@ -26,15 +22,8 @@ internal static class CpuMathLibraries
     private static readonly Lazy<IntPtr> OpenBlasHandle = new(() => Load("OpenBLAS", OpenBlasFiles));
     private static readonly Lazy<IntPtr> LapackeHandle = new(() => Load("LAPACKE", LapackeFiles));
 
-    // A resolver can be set only once per assembly and must be in place before the first P/Invoke,
-    // which is exactly what a module initializer guarantees.
-#pragma warning disable CA2255
-    [ModuleInitializer]
-#pragma warning restore CA2255
-    internal static void Register() =>
-        NativeLibrary.SetDllImportResolver(typeof(CpuMathLibraries).Assembly, Resolve);
-
-    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path) => name switch
+    /// <summary>The handle for one of this class's logical names, or zero for a name it does not own.</summary>
+    internal static IntPtr Resolve(string name) => name switch
     {
         OpenBlasName => OpenBlasHandle.Value,
         LapackeName => LapackeHandle.Value,
