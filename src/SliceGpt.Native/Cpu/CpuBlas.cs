@@ -1,26 +1,35 @@
+using System.Runtime.CompilerServices;
+
 namespace SliceGpt.Native.Cpu;
 
 /// <summary>
 /// Shape-checked row-major GEMM and SYRK over OpenBLAS. Every matrix is a dense row-major span;
 /// the leading dimension is the row length of the stored matrix.
 /// </summary>
+/// <remarks>
+/// OpenBLAS is kept single-threaded: callers partition large products across cores themselves, which is
+/// faster for the many small products of attention, makes concurrent calls from several inference sessions
+/// safe, and keeps the thread count under the application's control.
+/// </remarks>
 public static unsafe class CpuBlas
 {
-    /// <summary>Loads OpenBLAS and LAPACKE now; throws <see cref="BlasUnavailableException"/> if either is missing.</summary>
-    public static void EnsureAvailable() => CpuMathLibraries.EnsureLoaded();
-
-    /// <summary>Sets the number of OpenBLAS worker threads.</summary>
-    public static void SetThreads(int threads)
+    // Lazy caches a load failure, so every later call rethrows the same clear BlasUnavailableException.
+    private static readonly Lazy<bool> Initialized = new(() =>
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
-        OpenBlas.SetNumThreads(threads);
-    }
+        CpuMathLibraries.EnsureLoaded();
+        OpenBlas.SetNumThreads(1);
+        return true;
+    });
+
+    /// <summary>Loads OpenBLAS and LAPACKE now; throws <see cref="BlasUnavailableException"/> if either is missing.</summary>
+    public static void EnsureAvailable() => _ = Initialized.Value;
 
     /// <summary>C = alpha·op(A)·op(B) + beta·C for float or double, with op(A) m×k, op(B) k×n, C m×n.</summary>
     public static void Gemm<T>(bool transA, bool transB, int m, int n, int k, T alpha,
         ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, T beta, Span<T> c, int ldc)
         where T : unmanaged
     {
+        EnsureAvailable();
         CheckOperand("A", a.Length, transA ? k : m, transA ? m : k, lda);
         CheckOperand("B", b.Length, transB ? n : k, transB ? k : n, ldb);
         CheckOperand("C", c.Length, m, n, ldc);
@@ -33,11 +42,11 @@ public static unsafe class CpuBlas
         fixed (T* pc = c)
         {
             if (typeof(T) == typeof(float))
-                OpenBlas.Sgemm(OpenBlas.RowMajor, ta, tb, m, n, k, (float)(object)alpha, (float*)pa, lda,
-                    (float*)pb, ldb, (float)(object)beta, (float*)pc, ldc);
+                OpenBlas.Sgemm(OpenBlas.RowMajor, ta, tb, m, n, k, Unsafe.BitCast<T, float>(alpha), (float*)pa, lda,
+                    (float*)pb, ldb, Unsafe.BitCast<T, float>(beta), (float*)pc, ldc);
             else if (typeof(T) == typeof(double))
-                OpenBlas.Dgemm(OpenBlas.RowMajor, ta, tb, m, n, k, (double)(object)alpha, (double*)pa, lda,
-                    (double*)pb, ldb, (double)(object)beta, (double*)pc, ldc);
+                OpenBlas.Dgemm(OpenBlas.RowMajor, ta, tb, m, n, k, Unsafe.BitCast<T, double>(alpha), (double*)pa, lda,
+                    (double*)pb, ldb, Unsafe.BitCast<T, double>(beta), (double*)pc, ldc);
             else
                 throw new NotSupportedException($"GEMM supports float and double, not {typeof(T).Name}");
         }
@@ -50,6 +59,7 @@ public static unsafe class CpuBlas
     public static void SyrkTransposedUpper(int n, int k, double alpha, ReadOnlySpan<double> a, int lda,
         double beta, Span<double> c, int ldc)
     {
+        EnsureAvailable();
         CheckOperand("A", a.Length, k, n, lda);
         CheckOperand("C", c.Length, n, n, ldc);
         if (n == 0 || k == 0)

@@ -11,6 +11,7 @@ public static unsafe class CpuLapack
     /// <exception cref="EigenSolverException">LAPACK reported a non-zero info.</exception>
     public static void SymmetricEigenDescending(int n, Span<double> a, Span<double> eigenvalues)
     {
+        CpuBlas.EnsureAvailable();
         if (a.Length < (long)n * n)
             throw new ArgumentException($"matrix: {n}×{n} needs {(long)n * n} elements, the span has {a.Length}");
         if (eigenvalues.Length < n)

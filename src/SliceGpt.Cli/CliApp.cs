@@ -1,0 +1,49 @@
+using System.CommandLine;
+using SliceGpt.Cli.Commands;
+
+namespace SliceGpt.Cli;
+
+/// <summary>
+/// Builds the command tree and runs it. Exit codes: 0 success, 2 expected error (bad input, missing file,
+/// unsupported model: one line on stderr, the trace with --verbose), 1 unexpected failure.
+/// </summary>
+public static class CliApp
+{
+    /// <summary>Exit code of a successful run.</summary>
+    public const int Success = 0;
+
+    /// <summary>Exit code of an unexpected failure (a bug).</summary>
+    public const int InternalError = 1;
+
+    /// <summary>Exit code of an expected error: invalid options or input.</summary>
+    public const int UsageError = 2;
+
+    /// <summary>Runs the CLI with the given streams; returns the process exit code.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var context = new CliContext(stdout, stderr);
+        var root = new RootCommand("SliceGpt: compress transformers with SliceGPT and run them on the CPU or CUDA")
+        {
+            CommonOptions.Verbose,
+        };
+        root.Add(InfoCommand.Create(context));
+        root.Add(PerplexityCommand.Create(context));
+        root.Add(GenerateCommand.Create(context));
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            stderr.WriteLine($"error: {parse.Errors[0].Message} (see --help)");
+            return UsageError;
+        }
+        var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
+        try
+        {
+            return parse.Invoke(config);
+        }
+        catch (Exception e)
+        {
+            return ErrorReporter.Report(e, parse.GetValue(CommonOptions.Verbose), stderr);
+        }
+    }
+}

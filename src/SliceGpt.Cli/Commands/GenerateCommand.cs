@@ -1,0 +1,58 @@
+using System.CommandLine;
+using SliceGpt.Runtime.Inference;
+using SliceGpt.Runtime.Inference.Cpu;
+using SliceGpt.Runtime.Models;
+
+namespace SliceGpt.Cli.Commands;
+
+/// <summary><c>slicegpt generate</c>: text from a prompt (or from BOS), greedy or sampled with a seed.</summary>
+internal static class GenerateCommand
+{
+    public sealed record GenerateResult(string Text, int[] Tokens, int PromptTokens, double TokensPerSecond, string Backend);
+
+    public static Command Create(CliContext context)
+    {
+        var model = CommonOptions.Model();
+        var tokenizer = CommonOptions.Tokenizer();
+        var prompt = new Option<string>("--prompt") { Description = "Text to continue (default: start from BOS)", DefaultValueFactory = _ => "" };
+        var steps = new Option<int>("--steps") { Description = "Maximum number of new tokens", DefaultValueFactory = _ => 256 };
+        var temperature = new Option<float>("--temperature") { Description = "Sampling temperature; 0 is greedy", DefaultValueFactory = _ => 0f };
+        var topP = new Option<float>("--top-p") { Description = "Nucleus sampling mass in (0, 1]", DefaultValueFactory = _ => 0.9f };
+        var seed = new Option<ulong>("--seed") { Description = "Sampler seed", DefaultValueFactory = _ => 42UL };
+        var json = CommonOptions.Json();
+        var command = new Command("generate", "Generate text") { model, tokenizer, prompt, steps, temperature, topP, seed, json };
+        command.SetAction(parse =>
+        {
+            var modelPath = parse.GetValue(model)!;
+            var options = new GenerationOptions(parse.GetValue(steps), parse.GetValue(temperature), parse.GetValue(topP), parse.GetValue(seed));
+            if (options.Steps < 0)
+                throw new CliUsageException($"--steps must be ≥ 0, got {options.Steps}");
+            if (!(options.Temperature >= 0) || float.IsInfinity(options.Temperature))
+                throw new CliUsageException($"--temperature must be a finite number ≥ 0, got {options.Temperature}");
+            if (!(options.TopP > 0 && options.TopP <= 1))
+                throw new CliUsageException($"--top-p must be in (0, 1], got {options.TopP}");
+            var tok = ModelInputs.LoadTokenizer(modelPath, parse.GetValue(tokenizer));
+            var loaded = ModelLoader.Load<float>(modelPath);
+            bool asJson = parse.GetValue(json);
+            using var backend = new CpuBackend();
+            using var executable = backend.Prepare(loaded);
+            int promptLength = tok.Encode(parse.GetValue(prompt)!, tok.AddsBosByDefault).Length;
+            int maxSeq = Math.Min(loaded.Config.MaxSeqLen, promptLength + options.Steps);
+            if (promptLength + options.Steps > loaded.Config.MaxSeqLen)
+                throw new CliUsageException($"{promptLength} prompt tokens + --steps {options.Steps} exceed the model's {loaded.Config.MaxSeqLen} positions");
+            using var session = executable.CreateSession(1, Math.Max(1, maxSeq));
+            var result = TextGenerator.Generate(session, tok, parse.GetValue(prompt)!, options);
+            int generated = result.Tokens.Length - result.PromptTokens;
+            double rate = result.Seconds > 0 ? generated / result.Seconds : 0;
+            if (asJson)
+                JsonOutput.Write(context.Out, new GenerateResult(result.Text, result.Tokens, result.PromptTokens, rate, result.Backend));
+            else
+            {
+                context.Out.WriteLine(result.Text);
+                context.Err.WriteLine($"{generated} tokens, {rate:F1} tokens/s on {result.Backend}");
+            }
+            return CliApp.Success;
+        });
+        return command;
+    }
+}

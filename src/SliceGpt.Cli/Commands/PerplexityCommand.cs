@@ -1,0 +1,50 @@
+using System.CommandLine;
+using SliceGpt.Runtime.Inference;
+using SliceGpt.Runtime.Inference.Cpu;
+using SliceGpt.Runtime.Models;
+
+namespace SliceGpt.Cli.Commands;
+
+/// <summary><c>slicegpt ppl</c>: perplexity with SliceGPT's protocol (non-overlapping rows, each predicting its own tokens).</summary>
+internal static class PerplexityCommand
+{
+    public sealed record PplResult(double Ppl, int Rows, long Tokens, int Seqlen, string Backend, double Seconds);
+
+    public static Command Create(CliContext context)
+    {
+        var model = CommonOptions.Model();
+        var tokenizer = CommonOptions.Tokenizer();
+        var data = new Option<string>("--data") { Description = "UTF-8 text file to evaluate", Required = true };
+        var seqLen = new Option<int>("--seqlen") { Description = "Tokens per row", DefaultValueFactory = _ => 2048 };
+        var maxRows = new Option<int?>("--max-rows") { Description = "Evaluate at most this many rows" };
+        var batch = new Option<int>("--batch") { Description = "Rows per forward pass", DefaultValueFactory = _ => 1 };
+        var json = CommonOptions.Json();
+        var command = new Command("ppl", "Perplexity of a model on a text file") { model, tokenizer, data, seqLen, maxRows, batch, json };
+        command.SetAction(parse =>
+        {
+            var modelPath = parse.GetValue(model)!;
+            int rowLength = parse.GetValue(seqLen);
+            if (rowLength < 2)
+                throw new CliUsageException($"--seqlen must be at least 2, got {rowLength}");
+            if (parse.GetValue(maxRows) is int m && m < 1)
+                throw new CliUsageException($"--max-rows must be at least 1, got {m}");
+            if (parse.GetValue(batch) < 1)
+                throw new CliUsageException($"--batch must be at least 1, got {parse.GetValue(batch)}");
+            var tok = ModelInputs.LoadTokenizer(modelPath, parse.GetValue(tokenizer));
+            var text = ModelInputs.ReadText(parse.GetValue(data)!);
+            var loaded = ModelLoader.Load<float>(modelPath);
+            if (rowLength > loaded.Config.MaxSeqLen)
+                throw new CliUsageException($"--seqlen {rowLength} exceeds the model's {loaded.Config.MaxSeqLen} positions");
+            var ids = tok.Encode(text, tok.AddsBosByDefault);
+            using var backend = new CpuBackend();
+            using var executable = backend.Prepare(loaded);
+            var result = PerplexityEvaluator.Evaluate(executable, ids, rowLength, parse.GetValue(maxRows), parse.GetValue(batch));
+            if (parse.GetValue(json))
+                JsonOutput.Write(context.Out, new PplResult(result.Perplexity, result.Rows, result.Tokens, result.SeqLen, result.Backend, result.Seconds));
+            else
+                context.Out.WriteLine($"perplexity {result.Perplexity:F4} over {result.Rows} rows of {result.SeqLen} tokens ({result.Tokens:N0} predictions) on {result.Backend}, {result.Seconds:F1} s");
+            return CliApp.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,96 @@
+using System.Numerics;
+using SliceGpt.Runtime.Architectures;
+using SliceGpt.Runtime.Checkpoints;
+
+namespace SliceGpt.Runtime.Models;
+
+/// <summary>
+/// Opens a model from a Hugging Face folder (config.json + safetensors) or a llama2.c <c>.bin</c> file.
+/// The architecture always comes from the checkpoint's own description, never from its path.
+/// </summary>
+public static class ModelLoader
+{
+    /// <summary>Reads only the configuration (no weights): config.json, or the llama2.c header.</summary>
+    public static ModelConfig ReadConfig(string path)
+    {
+        if (IsLlama2cFile(path))
+        {
+            using var checkpoint = Llama2cCheckpoint.Open(path);
+            return ConfigOf(checkpoint.Header);
+        }
+        var json = ConfigJson.Load(ConfigPath(path));
+        var config = ArchitectureRegistry.Resolve(json).ReadConfig(json);
+        config.Validate(json.File);
+        return config;
+    }
+
+    /// <summary>Loads the whole model, converting the stored weights to <typeparamref name="T"/>.</summary>
+    public static TransformerModel<T> Load<T>(string path) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (IsLlama2cFile(path))
+        {
+            using var checkpoint = Llama2cCheckpoint.Open(path);
+            var config = ConfigOf(checkpoint.Header);
+            return ArchitectureRegistry.For(config.Family).Load<T>(checkpoint, config);
+        }
+        var json = ConfigJson.Load(ConfigPath(path));
+        var adapter = ArchitectureRegistry.Resolve(json);
+        var hfConfig = adapter.ReadConfig(json);
+        hfConfig.Validate(json.File);
+        using var source = SafetensorsCheckpoint.Open(path);
+        return adapter.Load<T>(source, hfConfig);
+    }
+
+    /// <summary>
+    /// The default tokenizer of a model: <c>tokenizer.json</c> in its folder, else the single llama2.c
+    /// tokenizer file (<c>*.bin</c> other than the model) beside it; null when there is none.
+    /// </summary>
+    /// <exception cref="ArgumentException">Several candidate tokenizer files: the caller must choose.</exception>
+    public static string? FindTokenizer(string modelPath)
+    {
+        var folder = Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(Path.GetFullPath(modelPath))!;
+        var json = Path.Combine(folder, "tokenizer.json");
+        if (File.Exists(json))
+            return json;
+        var model = Path.GetFullPath(modelPath);
+        var candidates = Directory.GetFiles(folder, "*.bin")
+            .Where(f => Path.GetFullPath(f) != model && !LooksLikeLlama2cModel(f))
+            .OrderBy(f => f, StringComparer.Ordinal)
+            .ToList();
+        return candidates.Count switch
+        {
+            0 => null,
+            1 => candidates[0],
+            _ => throw new ArgumentException(
+                $"several tokenizer files beside {modelPath} ({string.Join(", ", candidates.Select(Path.GetFileName))}); choose one with --tokenizer"),
+        };
+    }
+
+    /// <summary>True when <paramref name="path"/> is a file (llama2.c checkpoint) rather than a folder.</summary>
+    public static bool IsLlama2cFile(string path) => File.Exists(path);
+
+    private static ModelConfig ConfigOf(Llama2cHeader h) => LlamaAdapter.ConfigFromLlama2c(
+        h.Dim, h.HiddenDim, h.NLayers, h.NHeads, h.NKvHeads, h.VocabSize, h.SeqLen, h.SharedClassifier);
+
+    private static string ConfigPath(string folder)
+    {
+        if (!Directory.Exists(folder))
+            throw new FileNotFoundException($"{folder}: no such model folder or llama2.c file", folder);
+        return Path.Combine(folder, "config.json");
+    }
+
+    // A llama2.c model is much larger than its tokenizer; the header's first int (dim) is a small positive
+    // number and the file size matches the layout. Tokenizer files start with max_token_length instead.
+    private static bool LooksLikeLlama2cModel(string file)
+    {
+        try
+        {
+            using var checkpoint = Llama2cCheckpoint.Open(file);
+            return true;
+        }
+        catch (CheckpointFormatException)
+        {
+            return false;
+        }
+    }
+}
