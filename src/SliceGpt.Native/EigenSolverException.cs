@@ -1,6 +1,6 @@
 namespace SliceGpt.Native;
 
-/// <summary>An eigensolver (LAPACK or cuSOLVER) returned a non-zero <c>info</c>.</summary>
+/// <summary>A LAPACK or cuSOLVER factorisation (eigendecomposition, QR) returned a non-zero <c>info</c>.</summary>
 public sealed class EigenSolverException : Exception
 {
     /// <summary>The solver's info code: negative = bad argument, positive = no convergence.</summary>

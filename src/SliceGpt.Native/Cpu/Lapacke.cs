@@ -9,4 +9,10 @@ internal static unsafe partial class Lapacke
 
     [LibraryImport(CpuMathLibraries.LapackeName, EntryPoint = "LAPACKE_dsyevd")]
     internal static partial int Dsyevd(int layout, byte jobz, byte uplo, int n, double* a, int lda, double* w);
+
+    [LibraryImport(CpuMathLibraries.LapackeName, EntryPoint = "LAPACKE_dgeqrf")]
+    internal static partial int Dgeqrf(int layout, int m, int n, double* a, int lda, double* tau);
+
+    [LibraryImport(CpuMathLibraries.LapackeName, EntryPoint = "LAPACKE_dorgqr")]
+    internal static partial int Dorgqr(int layout, int m, int n, int k, double* a, int lda, double* tau);
 }

@@ -55,6 +55,8 @@ public sealed class LlamaAdapter : ArchitectureAdapter
             RopeScaling = RopeScalingReader.Read(json),
             SlidingWindow = json.Int("sliding_window", null),
             TiedEmbeddings = json.Bool("tie_word_embeddings", false),
+            AttentionBias = json.Bool("attention_bias", false),
+            MlpBias = json.Bool("mlp_bias", false),
             BosId = json.Int("bos_token_id", null),
             EosId = EosId(json),
             StorageDType = json.StorageDType(),

@@ -66,6 +66,8 @@ public sealed class OptAdapter : ArchitectureAdapter
             Rope = RopeLayout.None,
             LearnedPositionOffset = PositionOffset,
             TiedEmbeddings = json.Bool("tie_word_embeddings", true),
+            AttentionBias = true,
+            MlpBias = true,
             BosId = json.Int("bos_token_id", null),
             EosId = EosId(json),
             StorageDType = json.StorageDType(),

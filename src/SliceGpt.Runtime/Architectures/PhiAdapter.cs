@@ -59,6 +59,9 @@ public sealed class PhiAdapter : ArchitectureAdapter
             RopeTheta = json.Double("rope_theta", 10000.0),
             RotaryDim = (int)(headDim * factor), // Hugging Face truncates the same way.
             TiedEmbeddings = json.Bool("tie_word_embeddings", false),
+            AttentionBias = true,
+            MlpBias = true,
+            HeadBias = true,
             BosId = json.Int("bos_token_id", null),
             EosId = EosId(json),
             StorageDType = json.StorageDType(),

@@ -131,6 +131,15 @@ public sealed record ModelConfig
     /// <summary>The head shares the embedding matrix in the checkpoint.</summary>
     public bool TiedEmbeddings { get; init; }
 
+    /// <summary>The q, k, v and attention-output projections carry biases.</summary>
+    public bool AttentionBias { get; init; }
+
+    /// <summary>The MLP projections carry biases.</summary>
+    public bool MlpBias { get; init; }
+
+    /// <summary>The head carries a bias (Phi-2).</summary>
+    public bool HeadBias { get; init; }
+
     /// <summary>Beginning-of-sequence id from the config, if any.</summary>
     public int? BosId { get; init; }
 

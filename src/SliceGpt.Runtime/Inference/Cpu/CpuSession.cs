@@ -34,7 +34,15 @@ public sealed class CpuSession<T> : IInferenceSession where T : unmanaged, IBina
     private readonly int[] _stepToken = new int[1];
 
     /// <summary>Creates a session with buffers for <paramref name="maxBatch"/> rows of <paramref name="maxSeqLen"/> tokens.</summary>
-    public CpuSession(TransformerModel<T> model, int maxBatch, int maxSeqLen)
+    public CpuSession(TransformerModel<T> model, int maxBatch, int maxSeqLen) : this(model, maxBatch, maxSeqLen, model.Config.NLayers)
+    {
+    }
+
+    /// <summary>
+    /// A session whose KV cache holds only <paramref name="cachedLayers"/> layers: the slicing pipeline runs one block
+    /// at a time (through layer slot 0) and needs no cache for the others.
+    /// </summary>
+    internal CpuSession(TransformerModel<T> model, int maxBatch, int maxSeqLen, int cachedLayers)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSeqLen, 1);
@@ -64,9 +72,9 @@ public sealed class CpuSession<T> : IInferenceSession where T : unmanaged, IBina
         _logitRows = Math.Min(_maxTokens, LogitChunk);
         _logits = new T[_logitRows * _c.VocabSize];
         _logitsOut = new float[_c.VocabSize];
-        _keyCache = new T[_c.NLayers][];
-        _valueCache = new T[_c.NLayers][];
-        for (int l = 0; l < _c.NLayers; l++)
+        _keyCache = new T[cachedLayers][];
+        _valueCache = new T[cachedLayers][];
+        for (int l = 0; l < cachedLayers; l++)
         {
             _keyCache[l] = new T[_maxTokens * _c.KvDim];
             _valueCache[l] = new T[_maxTokens * _c.KvDim];
@@ -157,11 +165,68 @@ public sealed class CpuSession<T> : IInferenceSession where T : unmanaged, IBina
         }
     }
 
+    /// <summary>Embeds <paramref name="batch"/> rows of <paramref name="seqLen"/> tokens (from position 0) into <paramref name="output"/>.</summary>
+    internal void EmbedRows(ReadOnlySpan<int> tokens, int batch, int seqLen, Span<T> output)
+    {
+        CheckRows(tokens, batch, seqLen);
+        SetPositions(batch, seqLen, 0);
+        int n = batch * seqLen;
+        Embed(tokens, n);
+        _x.AsSpan(0, n * _model.Embedding.Cols).CopyTo(output);
+    }
+
     /// <summary>
-    /// The residual stream entering every norm, captured for PCA: <paramref name="observer"/> is called with
-    /// (signal index, rows × width values) before each norm of each layer, and finally before the final norm.
+    /// One sequential block's attention half on rows starting at position 0: mid = x·S_attn + Attn(N(x)).
+    /// The slicing pipeline runs it with partially rotated layers to capture the mid-block signal.
     /// </summary>
-    internal Action<int, ReadOnlyMemory<T>, int>? SignalObserver { get; set; }
+    internal void AttentionResidual(TransformerLayer<T> layer, ReadOnlySpan<T> x, Span<T> mid, int batch, int seqLen)
+    {
+        int n = StartBlock(layer, x, batch, seqLen);
+        Attention(0, layer, batch, seqLen, 0);
+        SequentialAttentionResidual(layer, n);
+        _r.AsSpan(0, n * layer.DMid).CopyTo(mid);
+    }
+
+    /// <summary>One sequential block's MLP half: y = h·S_mlp + MLP(N(h)), for <paramref name="n"/> token rows.</summary>
+    internal void MlpResidual(TransformerLayer<T> layer, ReadOnlySpan<T> h, Span<T> y, int n)
+    {
+        h[..(n * layer.DMid)].CopyTo(_r);
+        CpuOps<T>.Norm(layer.MlpNorm!, _r, _h, n, layer.DMid);
+        Mlp(layer, n);
+        Shortcut(_r, layer.MlpShortcut, _x, n, layer.DMid);
+        CpuOps<T>.Linear(layer.Down, _act, _x, n, accumulate: true);
+        _x.AsSpan(0, n * layer.DOut).CopyTo(y);
+    }
+
+    /// <summary>One parallel block on rows starting at position 0: y = x·S + Attn(N(x)) + MLP(N(x)).</summary>
+    internal void ParallelBlock(TransformerLayer<T> layer, ReadOnlySpan<T> x, Span<T> y, int batch, int seqLen)
+    {
+        int n = StartBlock(layer, x, batch, seqLen);
+        Attention(0, layer, batch, seqLen, 0);
+        ParallelResidual(layer, n);
+        _x.AsSpan(0, n * layer.DOut).CopyTo(y);
+    }
+
+    private int StartBlock(TransformerLayer<T> layer, ReadOnlySpan<T> x, int batch, int seqLen)
+    {
+        int n = batch * seqLen;
+        if (batch < 1 || batch > MaxBatch || seqLen < 1 || seqLen > MaxSeqLen)
+            throw new ArgumentOutOfRangeException(nameof(batch), $"{batch}×{seqLen} does not fit the session's {MaxBatch}×{MaxSeqLen}");
+        if (x.Length < n * layer.DIn)
+            throw new ArgumentException($"the block reads {n}×{layer.DIn} values, got {x.Length}", nameof(x));
+        Position = 0;
+        SetPositions(batch, seqLen, 0);
+        x[..(n * layer.DIn)].CopyTo(_x);
+        CpuOps<T>.Norm(layer.AttentionNorm, _x, _h, n, layer.DIn);
+        return n;
+    }
+
+    private void SetPositions(int batch, int seqLen, int startPos)
+    {
+        for (int b = 0; b < batch; b++)
+            for (int t = 0; t < seqLen; t++)
+                _positions[b * seqLen + t] = startPos + t;
+    }
 
     private void CheckRows(ReadOnlySpan<int> rows, int batch, int seqLen)
     {
@@ -176,15 +241,11 @@ public sealed class CpuSession<T> : IInferenceSession where T : unmanaged, IBina
     private void Forward(ReadOnlySpan<int> tokens, int batch, int seqLen, int startPos)
     {
         int n = batch * seqLen;
-        for (int b = 0; b < batch; b++)
-            for (int t = 0; t < seqLen; t++)
-                _positions[b * seqLen + t] = startPos + t;
+        SetPositions(batch, seqLen, startPos);
         Embed(tokens, n);
-        int signal = 0;
         for (int l = 0; l < _model.Layers.Length; l++)
         {
             var layer = _model.Layers[l];
-            Observe(signal++, _x, n, layer.DIn);
             CpuOps<T>.Norm(layer.AttentionNorm, _x, _h, n, layer.DIn);
             Attention(l, layer, batch, seqLen, startPos);
             if (_c.Block == BlockKind.Parallel)
@@ -192,7 +253,6 @@ public sealed class CpuSession<T> : IInferenceSession where T : unmanaged, IBina
             else
             {
                 SequentialAttentionResidual(layer, n);
-                Observe(signal++, _r, n, layer.DMid);
                 CpuOps<T>.Norm(layer.MlpNorm!, _r, _h, n, layer.DMid);
                 Mlp(layer, n);
                 // y = h·S_mlp + MLP(N(h)), written back into the primary residual buffer.
@@ -200,12 +260,8 @@ public sealed class CpuSession<T> : IInferenceSession where T : unmanaged, IBina
                 CpuOps<T>.Linear(layer.Down, _act, _x, n, accumulate: true);
             }
         }
-        Observe(signal, _x, n, _model.Head.InFeatures);
         CpuOps<T>.Norm(_model.FinalNorm, _x, _h, n, _model.Head.InFeatures);
     }
-
-    private void Observe(int signal, T[] buffer, int rows, int width) =>
-        SignalObserver?.Invoke(signal, buffer.AsMemory(0, rows * width), width);
 
     private void Embed(ReadOnlySpan<int> tokens, int n)
     {
