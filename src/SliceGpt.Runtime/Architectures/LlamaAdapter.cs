@@ -95,6 +95,7 @@ public sealed class LlamaAdapter : ArchitectureAdapter
         var p = $"model.layers.{layer}.";
         return new LayerTensorNames
         {
+            Prefix = p,
             AttentionNormWeight = p + "input_layernorm.weight",
             Q = p + "self_attn.q_proj.weight",
             K = p + "self_attn.k_proj.weight",

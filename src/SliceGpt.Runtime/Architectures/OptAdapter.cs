@@ -80,6 +80,7 @@ public sealed class OptAdapter : ArchitectureAdapter
         var p = $"{Prefix(source)}decoder.layers.{layer}.";
         return new LayerTensorNames
         {
+            Prefix = p,
             AttentionNormWeight = p + "self_attn_layer_norm.weight",
             AttentionNormBias = p + "self_attn_layer_norm.bias",
             Q = p + "self_attn.q_proj.weight",

@@ -68,6 +68,7 @@ public sealed class Phi3Adapter : ArchitectureAdapter
         var p = $"model.layers.{layer}.";
         return new LayerTensorNames
         {
+            Prefix = p,
             AttentionNormWeight = p + "input_layernorm.weight",
             FusedQkv = p + "self_attn.qkv_proj.weight",
             FusedQkvBias = p + "self_attn.qkv_proj.bias",

@@ -74,6 +74,7 @@ public sealed class PhiAdapter : ArchitectureAdapter
         var p = $"model.layers.{layer}.";
         return new LayerTensorNames
         {
+            Prefix = p,
             AttentionNormWeight = p + "input_layernorm.weight",
             AttentionNormBias = p + "input_layernorm.bias",
             Q = p + "self_attn.q_proj.weight",

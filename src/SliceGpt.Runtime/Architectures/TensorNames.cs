@@ -7,6 +7,12 @@ namespace SliceGpt.Runtime.Architectures;
 /// </summary>
 public sealed record LayerTensorNames
 {
+    /// <summary>The common prefix of the layer's tensors ("model.layers.3.").</summary>
+    public required string Prefix { get; init; }
+    /// <summary>A sliced block's attention shortcut matrix (the reference's buffer name).</summary>
+    public string AttentionShortcut => Prefix + "attn_shortcut_Q";
+    /// <summary>A sliced sequential block's MLP shortcut matrix.</summary>
+    public string MlpShortcut => Prefix + "mlp_shortcut_Q";
     /// <summary>Attention (or the parallel block's only) norm scale.</summary>
     public required string AttentionNormWeight { get; init; }
     /// <summary>Its shift (LayerNorm families).</summary>

@@ -149,6 +149,9 @@ public sealed record ModelConfig
     /// <summary>The dtype the checkpoint stores its weights in.</summary>
     public TensorDType StorageDType { get; init; } = TensorDType.F32;
 
+    /// <summary>How the checkpoint was sliced; null for a dense checkpoint.</summary>
+    public Slicing.SliceMetadata? Slicing { get; init; }
+
     /// <summary>Width of all query heads together.</summary>
     public int QDim => NHeads * HeadDim;
 

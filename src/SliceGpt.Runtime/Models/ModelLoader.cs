@@ -1,6 +1,7 @@
 using System.Numerics;
 using SliceGpt.Runtime.Architectures;
 using SliceGpt.Runtime.Checkpoints;
+using SliceGpt.Runtime.Slicing;
 
 namespace SliceGpt.Runtime.Models;
 
@@ -18,10 +19,7 @@ public static class ModelLoader
             using var checkpoint = Llama2cCheckpoint.Open(path);
             return ConfigOf(checkpoint.Header);
         }
-        var json = ConfigJson.Load(ConfigPath(path));
-        var config = ArchitectureRegistry.Resolve(json).ReadConfig(json);
-        config.Validate(json.File);
-        return config;
+        return ReadHuggingFaceConfig(ConfigJson.Load(ConfigPath(path))).Config;
     }
 
     /// <summary>Loads the whole model, converting the stored weights to <typeparamref name="T"/>.</summary>
@@ -33,12 +31,25 @@ public static class ModelLoader
             var config = ConfigOf(checkpoint.Header);
             return ArchitectureRegistry.For(config.Family).Load<T>(checkpoint, config);
         }
-        var json = ConfigJson.Load(ConfigPath(path));
-        var adapter = ArchitectureRegistry.Resolve(json);
-        var hfConfig = adapter.ReadConfig(json);
-        hfConfig.Validate(json.File);
+        var (adapter, hfConfig) = ReadHuggingFaceConfig(ConfigJson.Load(ConfigPath(path)));
         using var source = SafetensorsCheckpoint.Open(path);
         return adapter.Load<T>(source, hfConfig);
+    }
+
+    /// <summary>The adapter and validated configuration of a config.json, with its slicegpt section when present.</summary>
+    public static (ArchitectureAdapter Adapter, ModelConfig Config) ReadHuggingFaceConfig(ConfigJson json)
+    {
+        var adapter = ArchitectureRegistry.Resolve(json);
+        var config = adapter.ReadConfig(json);
+        config.Validate(json.File);
+        if (json.Get(SliceMetadata.Key) is { } section)
+        {
+            config = config with
+            {
+                Slicing = SliceMetadata.Parse(json.File, section, config.NLayers, config.Dim, config.Block == BlockKind.Parallel),
+            };
+        }
+        return (adapter, config);
     }
 
     /// <summary>
