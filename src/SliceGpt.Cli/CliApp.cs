@@ -29,6 +29,8 @@ public static class CliApp
         root.Add(InfoCommand.Create(context));
         root.Add(PerplexityCommand.Create(context));
         root.Add(GenerateCommand.Create(context));
+        root.Add(PlanCommand.Create(context));
+        root.Add(SliceCommand.Create(context));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -1,6 +1,7 @@
 using SliceGpt.Native.Cpu;
 using SliceGpt.Runtime.Architectures;
 using SliceGpt.Runtime.Checkpoints;
+using SliceGpt.Runtime.Slicing;
 using SliceGpt.Runtime.Tokenization;
 
 namespace SliceGpt.Cli;
@@ -18,7 +19,7 @@ internal static class ErrorReporter
     }
 
     private static bool IsExpected(Exception e) => e is CheckpointFormatException or UnsupportedArchitectureException
-        or TokenizerFormatException or BlasUnavailableException or CliUsageException or FileNotFoundException
+        or TokenizerFormatException or BlasUnavailableException or SlicingException or CliUsageException or FileNotFoundException
         or DirectoryNotFoundException or ArgumentException or UnauthorizedAccessException
         || e.GetType().Name is "CudaUnavailableException";
 }

@@ -1,0 +1,169 @@
+using System.CommandLine;
+using System.Diagnostics;
+using SliceGpt.Runtime;
+using SliceGpt.Runtime.Checkpoints;
+using SliceGpt.Runtime.Inference;
+using SliceGpt.Runtime.Inference.Cpu;
+using SliceGpt.Runtime.Models;
+using SliceGpt.Runtime.Slicing;
+using SliceGpt.Runtime.Tokenization;
+
+namespace SliceGpt.Cli.Commands;
+
+/// <summary>
+/// <c>slicegpt slice</c>: calibrate, rotate and slice a checkpoint, write the sliced folder and its report, and
+/// compare dense and sliced perplexity on an evaluation text.
+/// </summary>
+internal static class SliceCommand
+{
+    public sealed record SliceResult(double? DensePpl, double? SlicedPpl, long ParamsBefore, long ParamsAfter,
+        IReadOnlyList<LayerWidths> Widths, double Seconds, string Output, string Backend, int CalibrationRows, int CalibrationSeqlen,
+        int? EvalRows, int EvalSeqlen);
+
+    public static Command Create(CliContext context)
+    {
+        var model = CommonOptions.Model();
+        var tokenizer = CommonOptions.Tokenizer();
+        var calib = new Option<string>("--calib") { Description = "Calibration text (UTF-8)", Required = true };
+        var sparsity = SliceOptions.Sparsity();
+        var calibSeqLen = new Option<int>("--calib-seqlen") { Description = "Tokens per calibration row", DefaultValueFactory = _ => 2048 };
+        var nsamples = new Option<int>("--nsamples") { Description = "Calibration rows", DefaultValueFactory = _ => 128 };
+        var calibMode = new Option<CalibrationMode>("--calib-mode") { Description = "first: the first rows as perplexity cuts them; random: the reference's seeded sampling", DefaultValueFactory = _ => CalibrationMode.Random };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of calibration sampling and random orientation", DefaultValueFactory = _ => 42UL };
+        var roundTo = SliceOptions.RoundTo();
+        var sliceHead = SliceOptions.SliceHead();
+        var varianceTarget = new Option<double?>("--variance-target") { Description = "Keep, per signal, the components explaining this share of variance (overrides --sparsity)" };
+        var orientation = new Option<Orientation>("--orientation") { Description = "pca (deterministic) or random (seeded rotation of the kept subspace)", DefaultValueFactory = _ => Orientation.Pca };
+        var dtype = new Option<string?>("--dtype") { Description = "Stored dtype: fp32, fp16 or bf16 (default: the checkpoint's)" };
+        var eval = new Option<string?>("--eval") { Description = "Evaluation text for dense and sliced perplexity" };
+        var evalSeqLen = new Option<int>("--eval-seqlen") { Description = "Tokens per evaluation row", DefaultValueFactory = _ => 2048 };
+        var evalRows = new Option<int?>("--eval-rows") { Description = "Evaluate at most this many rows" };
+        var holdout = new Option<double?>("--holdout-split") { Description = "Calibrate on this leading fraction of --calib (cut at a blank line) and evaluate on the rest" };
+        var output = new Option<string>("--out", "-o") { Description = "Output folder", Required = true };
+        var force = new Option<bool>("--force") { Description = "Replace an existing output folder" };
+        var json = CommonOptions.Json();
+        var command = new Command("slice", "Slice a checkpoint with SliceGPT and write the sliced model")
+        {
+            model, tokenizer, calib, sparsity, calibSeqLen, nsamples, calibMode, seed, roundTo, sliceHead, varianceTarget,
+            orientation, dtype, eval, evalSeqLen, evalRows, holdout, output, force, json,
+        };
+        command.SetAction(parse =>
+        {
+            var clock = Stopwatch.StartNew();
+            var modelPath = parse.GetValue(model)!;
+            var outputPath = parse.GetValue(output)!;
+            var options = SliceOptions.Validated(new SlicingOptions
+            {
+                Sparsity = parse.GetValue(sparsity),
+                RoundTo = parse.GetValue(roundTo),
+                SliceHead = parse.GetValue(sliceHead),
+                VarianceTarget = parse.GetValue(varianceTarget),
+                Orientation = parse.GetValue(orientation),
+                Seed = parse.GetValue(seed),
+            });
+            int seqLen = parse.GetValue(calibSeqLen), samples = parse.GetValue(nsamples), evalLength = parse.GetValue(evalSeqLen);
+            if (seqLen < 2)
+                throw new CliUsageException($"--calib-seqlen must be at least 2, got {seqLen}");
+            if (samples < 1)
+                throw new CliUsageException($"--nsamples must be at least 1, got {samples}");
+            if (evalLength < 2)
+                throw new CliUsageException($"--eval-seqlen must be at least 2, got {evalLength}");
+            if (parse.GetValue(evalRows) is int er && er < 1)
+                throw new CliUsageException($"--eval-rows must be at least 1, got {er}");
+            if (parse.GetValue(holdout) is double h && !(h > 0 && h < 1))
+                throw new CliUsageException($"--holdout-split must be in (0, 1), got {h}");
+            if (parse.GetValue(holdout) is not null && parse.GetValue(eval) is not null)
+                throw new CliUsageException("--holdout-split evaluates on the rest of --calib; do not also pass --eval");
+            SlicedCheckpointWriter.CheckOutput(modelPath, outputPath, parse.GetValue(force));
+
+            var tokenizerPath = parse.GetValue(tokenizer) ?? ModelLoader.FindTokenizer(modelPath);
+            var tok = ModelInputs.LoadTokenizer(modelPath, tokenizerPath);
+            var dense = ModelLoader.Load<float>(modelPath);
+            var storage = StorageDType(parse.GetValue(dtype), dense.Config.StorageDType);
+            if (seqLen > dense.Config.MaxSeqLen)
+                throw new CliUsageException($"--calib-seqlen {seqLen} exceeds the model's {dense.Config.MaxSeqLen} positions");
+            var calibText = ModelInputs.ReadText(parse.GetValue(calib)!);
+            string? evalText = parse.GetValue(eval) is string evalFile ? ModelInputs.ReadText(evalFile) : null;
+            if (parse.GetValue(holdout) is double fraction)
+                (calibText, evalText) = HoldoutSplit.Split(calibText, fraction);
+            if (evalText is not null && evalLength > dense.Config.MaxSeqLen)
+                throw new CliUsageException($"--eval-seqlen {evalLength} exceeds the model's {dense.Config.MaxSeqLen} positions");
+
+            var mode = parse.GetValue(calibMode);
+            var calibration = mode == CalibrationMode.First
+                ? CalibrationSet.FirstRows(tok.Encode(calibText, tok.AddsBosByDefault), seqLen, samples)
+                : CalibrationSet.RandomWindows(calibText, tok, seqLen, samples, options.Seed);
+            var err = context.Err;
+            err.WriteLine($"calibration: {calibration.Rows} rows × {calibration.SeqLen} tokens ({mode.ToString().ToLowerInvariant()}){(calibration.Rows < samples ? $", fewer than the {samples} asked: the text is short" : "")}");
+
+            using var backend = new CpuBackend();
+            int[]? evalIds = evalText is null ? null : tok.Encode(evalText, tok.AddsBosByDefault);
+            PerplexityResult? densePpl = null;
+            if (evalIds is not null)
+            {
+                using var executable = backend.Prepare(dense);
+                densePpl = PerplexityEvaluator.Evaluate(executable, evalIds, evalLength, parse.GetValue(evalRows), batch: 8);
+                err.WriteLine($"dense perplexity {densePpl.Perplexity:F4} ({densePpl.Rows} rows of {evalLength})");
+            }
+
+            var progress = new SynchronousProgress<SlicingProgress>(p => err.WriteLine(p.Layer < 0 ? $"  {p.Stage}" : $"  layer {p.Layer + 1}/{p.Layers} {p.Stage}"));
+            var result = SliceGptPipeline.Slice(dense, calibration, options, progress);
+            var metadata = new SliceMetadata
+            {
+                Sparsity = options.Sparsity,
+                RoundTo = options.RoundTo,
+                SliceHead = options.SliceHead,
+                VarianceTarget = options.VarianceTarget,
+                Orientation = options.Orientation.ToString().ToLowerInvariant(),
+                Seed = options.Seed,
+                Calibration = new CalibrationInfo(mode.ToString().ToLowerInvariant(), Path.GetFileName(parse.GetValue(calib)!), calibration.Rows, calibration.SeqLen),
+                Widths = result.Widths,
+                Engine = EngineVersion.Text,
+            };
+            var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelPath)));
+            var report = new Dictionary<string, byte[]>
+            {
+                [SlicingReport.JsonFileName] = SlicingReport.Json(name, metadata, result.Spectra),
+                [SlicingReport.HtmlFileName] = SlicingReport.Html(name, metadata, result.Spectra),
+            };
+            SlicedCheckpointWriter.Write(result.Model, metadata, modelPath, tokenizerPath, outputPath, storage, parse.GetValue(force), report);
+            err.WriteLine($"wrote {outputPath}");
+
+            // The sliced perplexity is measured on the checkpoint as written (its stored dtype included).
+            var sliced = ModelLoader.Load<float>(outputPath);
+            PerplexityResult? slicedPpl = null;
+            if (evalIds is not null)
+            {
+                using var executable = backend.Prepare(sliced);
+                slicedPpl = PerplexityEvaluator.Evaluate(executable, evalIds, evalLength, parse.GetValue(evalRows), batch: 8);
+            }
+            var summary = new SliceResult(densePpl?.Perplexity, slicedPpl?.Perplexity, dense.ParameterCount, sliced.ParameterCount,
+                result.Widths, clock.Elapsed.TotalSeconds, outputPath, backend.Description, calibration.Rows, calibration.SeqLen,
+                slicedPpl?.Rows, evalLength);
+            if (parse.GetValue(json))
+                JsonOutput.Write(context.Out, summary);
+            else
+                WriteText(context.Out, summary);
+            return CliApp.Success;
+        });
+        return command;
+    }
+
+    private static void WriteText(TextWriter o, SliceResult r)
+    {
+        if (r.DensePpl is double d && r.SlicedPpl is double s)
+            o.WriteLine($"perplexity  dense {d:F4} → sliced {s:F4} ({r.EvalRows} rows of {r.EvalSeqlen} tokens)");
+        o.WriteLine($"parameters  {r.ParamsBefore:N0} → {r.ParamsAfter:N0} ({1 - (double)r.ParamsAfter / r.ParamsBefore:P1} fewer)");
+        o.WriteLine($"widths      {string.Join(" ", r.Widths.Select(w => $"{w.In}/{w.Mid}/{w.Out}"))} (in/mid/out per layer)");
+        o.WriteLine($"time        {r.Seconds:F1} s on {r.Backend}");
+    }
+
+    private static TensorDType StorageDType(string? option, TensorDType checkpoint) => option switch
+    {
+        null => checkpoint is TensorDType.F16 or TensorDType.BF16 ? checkpoint : TensorDType.F32,
+        "fp32" => TensorDType.F32,
+        "fp16" => TensorDType.F16,
+        "bf16" => TensorDType.BF16,
+        _ => throw new CliUsageException($"--dtype must be fp32, fp16 or bf16, got {option}"),
+    };
+}
