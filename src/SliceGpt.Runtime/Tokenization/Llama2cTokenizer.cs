@@ -22,6 +22,7 @@ public sealed class Llama2cTokenizer : ITokenizer
     private const int FirstBytePiece = 3; // <0x00> has id 3 when the vocabulary has byte pieces
 
     private readonly byte[][] _pieces; // (vocabSize) raw piece bytes
+    private readonly float[] _scores; // (vocabSize) SentencePiece scores: the higher, the earlier a piece is merged
     private readonly int[] _byteOfPiece; // (vocabSize) the byte a <0xNN> piece stands for, else -1
     private readonly Dictionary<int, int> _codepointIds; // single-codepoint pieces, by code point
     private readonly BpeMergeTable _merges;
@@ -30,6 +31,7 @@ public sealed class Llama2cTokenizer : ITokenizer
     private Llama2cTokenizer(byte[][] pieces, float[] scores, int maxTokenLength)
     {
         _pieces = pieces;
+        _scores = scores;
         MaxTokenLength = maxTokenLength;
         HasByteFallback = pieces.Length >= FirstBytePiece + 256
             && Enumerable.Range(0, 256).All(b => Latin1(pieces[FirstBytePiece + b]) == $"<0x{b:X2}>");
@@ -177,6 +179,9 @@ public sealed class Llama2cTokenizer : ITokenizer
 
     /// <summary>The raw bytes of piece <paramref name="id"/> (a space where SentencePiece shows "▁").</summary>
     public ReadOnlySpan<byte> Piece(int id) => _pieces[id];
+
+    /// <summary>The score of piece <paramref name="id"/>; of two mergeable pairs, the higher-scoring result merges first.</summary>
+    public float Score(int id) => _scores[id];
 
     // Every merge llama2.c could ever make: a piece P arises from the pair (L, R) exactly when L + R == P
     // as strings, so enumerating each piece's split points finds them all. Ranking by score (highest first,
