@@ -63,6 +63,8 @@ public sealed class HuggingFaceTokenizer : ITokenizer
 
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException"><paramref name="addBos"/> is true but the tokenizer has no BOS.</exception>
+    /// <exception cref="ArgumentException">A character is not in a vocabulary that has neither byte fallback nor an
+    /// unknown token (never for byte-level BPE, which spells every byte).</exception>
     public int[] Encode(string text, bool addBos)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -86,6 +88,7 @@ public sealed class HuggingFaceTokenizer : ITokenizer
 
     /// <inheritdoc />
     /// <remarks>Special added tokens (BOS, EOS, unk ...) are dropped; ordinary added tokens are kept.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">An id that no token uses.</exception>
     public string Decode(ReadOnlySpan<int> ids)
     {
         var tokens = new List<string>(ids.Length);
@@ -148,38 +151,4 @@ public sealed class HuggingFaceTokenizer : ITokenizer
         }
         output.AddRange(ids);
     }
-}
-
-/// <summary>How a normalized piece of text is cut into words before BPE.</summary>
-internal enum PreTokenizerKind
-{
-    /// <summary>No pre-tokenizer: the piece is one word (SentencePiece-style BPE).</summary>
-    None,
-
-    /// <summary>GPT-2's ByteLevel pre-tokenizer: regex words spelled in the byte alphabet.</summary>
-    ByteLevel,
-}
-
-/// <summary>An added token: matched in text before BPE, never split.</summary>
-internal sealed record AddedToken(int Id, string Content, bool Special, bool Normalized);
-
-/// <summary>Everything around the BPE model that a <see cref="HuggingFaceTokenizer"/> needs.</summary>
-internal sealed record HuggingFaceTokenizerParts(
-    TextNormalizer Normalizer,
-    PreTokenizerKind PreTokenizer,
-    bool AddPrefixSpace,
-    bool UseRegex,
-    IReadOnlyList<AddedToken> AddedTokens,
-    TokenDecoder Decoder,
-    int? BosId,
-    int? EosId,
-    bool AddsBos)
-{
-    /// <summary>Added tokens matched in the raw text (<c>normalized: false</c>).</summary>
-    public AddedTokenMatcher RawAddedTokens { get; } =
-        new(AddedTokens.Where(t => !t.Normalized).Select(t => (t.Content, t.Id)));
-
-    /// <summary>Added tokens matched in normalized text (<c>normalized: true</c>).</summary>
-    public AddedTokenMatcher NormalizedAddedTokens { get; } =
-        new(AddedTokens.Where(t => t.Normalized).Select(t => (t.Content, t.Id)));
 }

@@ -35,7 +35,7 @@ internal sealed class TextNormalizer
 
     private static void AddSteps(JsonElement json, string file, List<Func<string, string>> steps)
     {
-        if (json.ValueKind == JsonValueKind.Null)
+        if (json.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
             return;
         var type = TokenizerJson.RequiredString(json, "type", file, "normalizer");
         switch (type)
