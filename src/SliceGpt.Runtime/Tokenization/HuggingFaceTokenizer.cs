@@ -24,6 +24,7 @@ public sealed class HuggingFaceTokenizer : ITokenizer
     // Byte-level words repeat (" the", ","), and merging is the costly step; bounded so that no input can
     // grow it without limit, as Hugging Face's own word cache.
     private readonly ConcurrentDictionary<string, int[]> _wordCache = new(StringComparer.Ordinal);
+    private int _cachedWords; // ConcurrentDictionary.Count takes every lock, so the bound is counted here
 
     internal HuggingFaceTokenizer(BpeModel model, HuggingFaceTokenizerParts parts)
     {
@@ -146,8 +147,8 @@ public sealed class HuggingFaceTokenizer : ITokenizer
             var fresh = new List<int>(word.Length);
             _model.Encode(ByteLevelAlphabet.Spell(word), fresh);
             ids = [.. fresh];
-            if (_wordCache.Count < WordCacheCapacity)
-                cache.TryAdd(word, ids);
+            if (Volatile.Read(ref _cachedWords) < WordCacheCapacity && cache.TryAdd(word, ids))
+                Interlocked.Increment(ref _cachedWords);
         }
         output.AddRange(ids);
     }

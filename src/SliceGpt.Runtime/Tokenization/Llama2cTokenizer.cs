@@ -75,29 +75,38 @@ public sealed class Llama2cTokenizer : ITokenizer
     /// <exception cref="TokenizerFormatException">The file is truncated or is not a llama2.c tokenizer.</exception>
     public static Llama2cTokenizer Load(string path)
     {
-        var data = File.ReadAllBytes(path);
-        if (data.Length < 4)
-            throw new TokenizerFormatException(path, $"truncated: {data.Length} bytes, too short for the int32 max_token_length header");
-        int maxTokenLength = BinaryPrimitives.ReadInt32LittleEndian(data);
+        // Streamed rather than read whole: a multi-gigabyte checkpoint passed by mistake fails at its first
+        // implausible length instead of being loaded into memory.
+        using var stream = new BufferedStream(File.OpenRead(path), 1 << 16);
+        Span<byte> header = stackalloc byte[8];
+        long offset = 0;
+        if (stream.ReadAtLeast(header[..4], 4, throwOnEndOfStream: false) < 4)
+            throw new TokenizerFormatException(path, $"truncated: {stream.Length} bytes, too short for the int32 max_token_length header");
+        int maxTokenLength = BinaryPrimitives.ReadInt32LittleEndian(header);
         if (maxTokenLength is <= 0 or > 65536)
             throw new TokenizerFormatException(path, $"max_token_length header is {maxTokenLength}; not a llama2.c tokenizer file");
+        offset += 4;
 
         var pieces = new List<byte[]>();
         var scores = new List<float>();
-        int offset = 4;
-        while (offset < data.Length)
+        while (true)
         {
             int id = pieces.Count;
-            if (data.Length - offset < 8)
-                throw new TokenizerFormatException(path, $"truncated: token {id} at byte {offset} needs 8 header bytes, {data.Length - offset} remain");
-            float score = BinaryPrimitives.ReadSingleLittleEndian(data.AsSpan(offset));
-            int length = BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(offset + 4));
+            int read = stream.ReadAtLeast(header, 8, throwOnEndOfStream: false);
+            if (read == 0)
+                break;
+            if (read < 8)
+                throw new TokenizerFormatException(path, $"truncated: token {id} at byte {offset} needs 8 header bytes, {read} remain");
+            float score = BinaryPrimitives.ReadSingleLittleEndian(header);
+            int length = BinaryPrimitives.ReadInt32LittleEndian(header[4..]);
             if (length < 0 || length > maxTokenLength)
                 throw new TokenizerFormatException(path, $"token {id} at byte {offset} has length {length}, outside 0..max_token_length {maxTokenLength}; not a llama2.c tokenizer file");
             offset += 8;
-            if (data.Length - offset < length)
-                throw new TokenizerFormatException(path, $"truncated: token {id} needs {length} bytes at byte {offset}, {data.Length - offset} remain");
-            pieces.Add(data.AsSpan(offset, length).ToArray());
+            var piece = new byte[length];
+            read = stream.ReadAtLeast(piece, length, throwOnEndOfStream: false);
+            if (read < length)
+                throw new TokenizerFormatException(path, $"truncated: token {id} needs {length} bytes at byte {offset}, {read} remain");
+            pieces.Add(piece);
             scores.Add(score);
             offset += length;
         }

@@ -44,6 +44,20 @@ public static class TokenizerLoader
 
     private static HuggingFaceTokenizer LoadJson(string file)
     {
+        try
+        {
+            return LoadJsonDocument(file);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or IndexOutOfRangeException)
+        {
+            // JsonElement accessors (GetInt32 on a string, an index past an array's end) report a field of the
+            // wrong shape this way; the loaders check the fields that matter, this catches the rest.
+            throw new TokenizerFormatException(file, $"unexpected JSON structure ({e.Message})", e);
+        }
+    }
+
+    private static HuggingFaceTokenizer LoadJsonDocument(string file)
+    {
         using var document = TokenizerJson.Parse(file);
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object)

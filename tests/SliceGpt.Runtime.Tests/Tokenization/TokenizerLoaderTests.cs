@@ -65,6 +65,16 @@ public class TokenizerLoaderTests
     }
 
     [Test]
+    public void FieldOfTheWrongShape_IsAFormatError()
+    {
+        using var temp = new TempFolder();
+        File.WriteAllText(temp["tokenizer.json"], """
+            {"added_tokens": [{"id": "zero", "content": "a"}], "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}
+            """);
+        AssertFormatError(temp["tokenizer.json"], "unexpected JSON structure");
+    }
+
+    [Test]
     public void VocabJsonWithoutMerges_NamesTheFileAndMergesTxt()
     {
         using var temp = new TempFolder();
