@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SliceGpt.Runtime.Models;
+using SliceGpt.Runtime.Slicing;
 
 namespace SliceGpt.Cli.Commands;
 
@@ -8,7 +9,7 @@ internal static class InfoCommand
 {
     public sealed record InfoResult(string Architecture, string Family, int Dim, int HiddenDim, int Layers, int Heads,
         int KvHeads, int HeadDim, int VocabSize, int MaxSeqLen, string Norm, string Block, string Rope, int RotaryDim,
-        long Parameters, string Dtype, bool TiedEmbeddings);
+        long Parameters, string Dtype, bool TiedEmbeddings, SliceMetadata? Slicing);
 
     public static Command Create(CliContext context)
     {
@@ -22,7 +23,7 @@ internal static class InfoCommand
             var c = loaded.Config;
             var result = new InfoResult(c.ArchitectureName, c.Family.ToString(), c.Dim, c.HiddenDim, c.NLayers, c.NHeads,
                 c.NKvHeads, c.HeadDim, c.VocabSize, c.MaxSeqLen, c.Norm.ToString(), c.Block.ToString(), c.Rope.ToString(),
-                c.RotaryDim, loaded.ParameterCount, c.StorageDType.ToString(), c.TiedEmbeddings);
+                c.RotaryDim, loaded.ParameterCount, c.StorageDType.ToString(), c.TiedEmbeddings, c.Slicing);
             if (parse.GetValue(json))
             {
                 JsonOutput.Write(context.Out, result);
@@ -35,6 +36,11 @@ internal static class InfoCommand
             o.WriteLine($"positions     {(c.Rope == RopeLayout.None ? $"learned (offset {c.LearnedPositionOffset})" : $"RoPE {c.Rope}, rotary dim {c.RotaryDim}, theta {c.RopeTheta}")}");
             o.WriteLine($"parameters    {loaded.ParameterCount:N0}{(c.TiedEmbeddings ? " (head tied to the embedding)" : "")}");
             o.WriteLine($"dtype         {c.StorageDType}");
+            if (c.Slicing is { } sliced)
+            {
+                o.WriteLine($"sliced        sparsity {sliced.Sparsity:0.###}{(sliced.VarianceTarget is double v ? $", variance target {v}" : "")}, orientation {sliced.Orientation}, by {sliced.Engine}");
+                o.WriteLine($"widths        {string.Join(" ", sliced.Widths.Select(w => $"{w.In}/{w.Mid}/{w.Out}"))} (in/mid/out per layer of D = {c.Dim})");
+            }
             return CliApp.Success;
         });
         return command;

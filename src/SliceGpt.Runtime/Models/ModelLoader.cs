@@ -53,8 +53,9 @@ public static class ModelLoader
     }
 
     /// <summary>
-    /// The default tokenizer of a model: <c>tokenizer.json</c> in its folder, else the single llama2.c
-    /// tokenizer file (<c>*.bin</c> other than the model) beside it; null when there is none.
+    /// The default tokenizer of a model: <c>tokenizer.json</c> in its folder, else <c>vocab.json</c> with
+    /// <c>merges.txt</c> (OPT/GPT-2 files), else the single llama2.c tokenizer file (<c>*.bin</c> that is not a
+    /// checkpoint) beside it; null when there is none.
     /// </summary>
     /// <exception cref="ArgumentException">Several candidate tokenizer files: the caller must choose.</exception>
     public static string? FindTokenizer(string modelPath)
@@ -63,9 +64,12 @@ public static class ModelLoader
         var json = Path.Combine(folder, "tokenizer.json");
         if (File.Exists(json))
             return json;
+        var vocab = Path.Combine(folder, "vocab.json");
+        if (File.Exists(vocab) && File.Exists(Path.Combine(folder, "merges.txt")))
+            return vocab;
         var model = Path.GetFullPath(modelPath);
         var candidates = Directory.GetFiles(folder, "*.bin")
-            .Where(f => Path.GetFullPath(f) != model && !LooksLikeLlama2cModel(f))
+            .Where(f => Path.GetFullPath(f) != model && !IsPyTorchFile(f) && !LooksLikeLlama2cModel(f))
             .OrderBy(f => f, StringComparer.Ordinal)
             .ToList();
         return candidates.Count switch
@@ -89,6 +93,10 @@ public static class ModelLoader
             throw new FileNotFoundException($"{folder}: no such model folder or llama2.c file", folder);
         return Path.Combine(folder, "config.json");
     }
+
+    // PyTorch pickles in Hugging Face folders (weights, trainer state) are never tokenizers.
+    private static bool IsPyTorchFile(string file) =>
+        Path.GetFileName(file) is var name && (name.StartsWith("pytorch_model", StringComparison.Ordinal) || name == "training_args.bin");
 
     // A llama2.c model is much larger than its tokenizer; the header's first int (dim) is a small positive
     // number and the file size matches the layout. Tokenizer files start with max_token_length instead.
