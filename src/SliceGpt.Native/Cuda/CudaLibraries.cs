@@ -104,16 +104,25 @@ public static class CudaLibraries
         catch (DllNotFoundException e)
         {
             handle = IntPtr.Zero;
-            // The loader's own message says why (a missing dependency, a wrong architecture, ...).
-            reason = e.Message.ReplaceLineEndings(" ");
+            reason = LoaderReason(e.Message);
             return false;
         }
         catch (BadImageFormatException e)
         {
             handle = IntPtr.Zero;
-            reason = e.Message.ReplaceLineEndings(" ");
+            reason = LoaderReason(e.Message);
             return false;
         }
+    }
+
+    // .NET wraps dlerror's text (a missing dependency, a wrong architecture, ...) in advice about strace and
+    // LD_DEBUG; the dlerror part is what says why.
+    private static string LoaderReason(string message)
+    {
+        const string marker = "environment variable:";
+        int at = message.LastIndexOf(marker, StringComparison.Ordinal);
+        var reason = at >= 0 ? message[(at + marker.Length)..] : message;
+        return reason.ReplaceLineEndings(" ").Trim();
     }
 }
 
