@@ -46,16 +46,16 @@ template <typename T> __device__ __forceinline__ void nll(const NllArgs a)
     float localMax = sg_neg_inf();
     for (int j = threadIdx.x; j < a.vocabSize; j += blockDim.x)
         localMax = fmaxf(localMax, to_float(x[j]));
-    const double max = (double)block_max(localMax, maxScratch);
+    const double rowMax = (double)block_max(localMax, maxScratch);
     double sum = 0.0;
     for (int j = threadIdx.x; j < a.vocabSize; j += blockDim.x)
-        sum += exp((double)to_float(x[j]) - max);
+        sum += exp((double)to_float(x[j]) - rowMax);
     sum = block_sum(sum, sumScratch);
     if (threadIdx.x == 0)
     {
         const int target = ((const int*)a.targets)[r];
         const bool bad = target < 0 || target >= a.vocabSize;
-        ((double*)a.nll)[r] = bad ? (double)sg_nan() : max + log(sum) - (double)to_float(x[bad ? 0 : target]);
+        ((double*)a.nll)[r] = bad ? (double)sg_nan() : rowMax + log(sum) - (double)to_float(x[bad ? 0 : target]);
     }
 }
 
