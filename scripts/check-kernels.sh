@@ -19,8 +19,10 @@ mkdir -p build/kernels
 status=0
 for source in src/SliceGpt.Kernels/cuda/*.cu; do
     name=$(basename "$source" .cu)
-    "$clang" -x cuda --cuda-device-only --cuda-gpu-arch=sm_90 -nocudainc -nocudalib \
-        -Xclang -target-feature -Xclang +ptx78 -std=c++17 -O3 -Wall -Wextra -Werror \
-        -I src/SliceGpt.Kernels/cuda -S -o "build/kernels/$name.sm_90.ptx" "$source" || status=1
+    flags=(-x cuda --cuda-device-only --cuda-gpu-arch=sm_90 -nocudainc -nocudalib
+        -Xclang -target-feature -Xclang +ptx78 -std=c++17 -O3 -Wall -Wextra -Werror -I src/SliceGpt.Kernels/cuda)
+    "$clang" "${flags[@]}" -S -o "build/kernels/$name.sm_90.ptx" "$source" || status=1
+    "$clang" "${flags[@]}" -D__CUDACC_RTC__ -include src/SliceGpt.Kernels/cuda/clang_offline.cuh \
+        -S -o "build/kernels/$name.nvrtc-path.sm_90.ptx" "$source" || status=1
 done
 exit "$status"

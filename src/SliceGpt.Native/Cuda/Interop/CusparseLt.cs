@@ -5,7 +5,7 @@ namespace SliceGpt.Native.Cuda.Interop;
 /// <summary>
 /// Raw cuSPARSELt entry points (cusparseLt.h, version 0.5.2 or later: the compute-type values changed
 /// there) for a 2:4 structured-sparse GEMM. Handles and descriptors are opaque structs the caller allocates;
-/// their size changed between releases, so <see cref="SparseLtGemm"/> gives each a generous native block
+/// their size changed between releases, so <see cref="SparseLtGemm{T}"/> gives each a generous native block
 /// (<see cref="OpaqueBytes"/>). Streams are CUstream/cudaStream_t.
 /// </summary>
 internal static unsafe partial class CusparseLt
