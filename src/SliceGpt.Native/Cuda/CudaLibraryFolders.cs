@@ -2,7 +2,7 @@ namespace SliceGpt.Native.Cuda;
 
 /// <summary>
 /// The folders searched for CUDA libraries, most specific first: $CUDA_HOME and $CUDA_PATH, /usr/local/cuda,
-/// then NVIDIA's Python wheels (site-packages/nvidia/*/lib: nvidia/cu13/lib for CUDA 13, one folder per
+/// conda's lib folder, then NVIDIA's Python wheels (site-packages/nvidia/*/lib: nvidia/cu13/lib for CUDA 13, one folder per
 /// package such as nvidia/cublas/lib for CUDA 12) in the usual interpreter, virtual-env and conda places.
 /// Enumerated from the file system only: no interpreter is started.
 /// </summary>
@@ -11,7 +11,7 @@ public static class CudaLibraryFolders
     private static readonly Lazy<IReadOnlyList<string>> Toolkit = new(EnumerateToolkitFolders);
     private static readonly Lazy<IReadOnlyList<string>> Wheels = new(EnumerateWheelFolders);
 
-    /// <summary>$CUDA_HOME/lib64, $CUDA_PATH/lib64 and /usr/local/cuda/lib64, when set.</summary>
+    /// <summary>$CUDA_HOME/lib64 and $CUDA_PATH/lib64 when set, /usr/local/cuda/lib64, and $CONDA_PREFIX/lib (conda's CUDA packages).</summary>
     public static IReadOnlyList<string> ToolkitFolders => Toolkit.Value;
 
     /// <summary>Every existing site-packages/nvidia/*/lib folder found.</summary>
@@ -30,6 +30,8 @@ public static class CudaLibraryFolders
                 folders.Add(Path.Combine(root, "lib64"));
         }
         folders.Add("/usr/local/cuda/lib64");
+        if (Environment.GetEnvironmentVariable("CONDA_PREFIX") is { Length: > 0 } conda)
+            folders.Add(Path.Combine(conda, "lib"));
         return folders.Distinct().ToList();
     }
 
