@@ -21,6 +21,8 @@ internal static class NativeLibraryResolver
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path)
     {
         var handle = Cpu.CpuMathLibraries.Resolve(name);
+        if (handle == IntPtr.Zero)
+            handle = Cuda.CudaLibraries.Resolve(name);
         return handle;
     }
 }
