@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what SliceGpt needs on a fresh Debian 12 machine with the .NET 10 SDK:
-# OpenBLAS (pthread build) and LAPACKE for the CPU math, clang-16 for the offline CUDA syntax check.
+# OpenBLAS (pthread build) and LAPACKE for the CPU math, clang-16 and cmake for the offline CUDA kernel check.
 set -euo pipefail
 need=()
-for pkg in libopenblas0-pthread liblapacke clang-16 llvm-16; do
+for pkg in libopenblas0-pthread liblapacke clang-16 llvm-16 cmake; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
