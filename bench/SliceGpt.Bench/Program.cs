@@ -1,7 +1,5 @@
 using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
-using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using SliceGpt.Bench.Support;
 
 namespace SliceGpt.Bench;
@@ -9,15 +7,10 @@ namespace SliceGpt.Bench;
 internal static class Program
 {
     /// <summary>
-    /// BenchmarkSwitcher over every suite. <c>--inprocess</c> runs benchmarks in this process, which is what the
-    /// self-contained bundle needs on a machine without the .NET SDK (BenchmarkDotNet cannot build a child project there).
+    /// BenchmarkSwitcher over every suite. Pass BenchmarkDotNet's own <c>--inProcess</c> to run benchmarks in this
+    /// process, which is what the self-contained bundle needs on a machine without the .NET SDK (BenchmarkDotNet
+    /// cannot build a child project there).
     /// </summary>
-    private static void Main(string[] args)
-    {
-        bool inProcess = args.Contains("--inprocess");
-        var config = DefaultConfig.Instance.AddColumn(new TokensPerSecondColumn());
-        if (inProcess)
-            config = config.AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance)).WithOptions(ConfigOptions.DisableOptimizationsValidator);
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args.Where(a => a != "--inprocess").ToArray(), config);
-    }
+    private static void Main(string[] args) =>
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, DefaultConfig.Instance.AddColumn(new TokensPerSecondColumn()));
 }

@@ -1,4 +1,5 @@
 using SliceGpt.Native.Cpu;
+using SliceGpt.Native.Cuda;
 using SliceGpt.Runtime.Architectures;
 using SliceGpt.Runtime.Checkpoints;
 using SliceGpt.Runtime.Slicing;
@@ -20,8 +21,7 @@ internal static class ErrorReporter
 
     private static bool IsExpected(Exception e) => e is CheckpointFormatException or UnsupportedArchitectureException
         or TokenizerFormatException or BlasUnavailableException or SlicingException or CliUsageException or FileNotFoundException
-        or DirectoryNotFoundException or ArgumentException or UnauthorizedAccessException
-        || e.GetType().Name is "CudaUnavailableException";
+        or DirectoryNotFoundException or ArgumentException or UnauthorizedAccessException or CudaUnavailableException;
 }
 
 /// <summary>An invalid combination of options or an unusable input that the CLI itself detected.</summary>

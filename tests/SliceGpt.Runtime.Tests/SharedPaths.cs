@@ -4,10 +4,12 @@ namespace SliceGpt.Runtime.Tests;
 internal static class SharedPaths
 {
     /// <summary>The repository root: the nearest ancestor of the test binary holding SliceGpt.sln.</summary>
-    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string RepoRoot => FindRepoRoot();
 
-    /// <summary>The shared folder (../shared from the repository root).</summary>
-    public static string Shared { get; } = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"));
+    /// <summary>The shared folder: $SLICEGPT_SHARED (the GPU bundle carries a copy), else ../shared from the repository root.</summary>
+    public static string Shared { get; } = Environment.GetEnvironmentVariable("SLICEGPT_SHARED") is { Length: > 0 } shared
+        ? Path.GetFullPath(shared)
+        : Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"));
 
     /// <summary>A path under ../shared; fails the test with a clear message if it is missing.</summary>
     public static string Get(params string[] parts)

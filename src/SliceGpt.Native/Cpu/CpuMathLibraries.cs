@@ -1,8 +1,9 @@
 namespace SliceGpt.Native.Cpu;
 
 /// <summary>
-/// Resolves the logical library names used by <see cref="OpenBlas"/> and <see cref="Lapacke"/> to the
-/// system's OpenBLAS (pthread build) and LAPACKE, probing versioned sonames in the Debian folders first.
+/// Resolves the logical library names used by <see cref="OpenBlas"/> and <see cref="Lapacke"/> to OpenBLAS
+/// (pthread build) and LAPACKE: first a <c>native/</c> folder beside the application (the self-contained GPU bundle
+/// carries the libraries there), then the system's Debian folders, then the loader path, probing versioned sonames.
 /// </summary>
 internal static class CpuMathLibraries
 {
@@ -11,8 +12,16 @@ internal static class CpuMathLibraries
 
     private static readonly string[] OpenBlasFiles = ["libopenblas.so.0", "libopenblasp-r0.3.21.so", "libopenblas.so"];
     private static readonly string[] LapackeFiles = ["liblapacke.so.3", "liblapacke.so"];
+    // Libraries the bundled OpenBLAS and LAPACKE need; loaded first by absolute path, the dynamic linker then finds
+    // them by soname without LD_LIBRARY_PATH.
+    private static readonly string[] BundledDependencies =
+        ["libquadmath.so.0", "libgfortran.so.5", "libblas.so.3", "liblapack.so.3", "libtmglib.so.3"];
+
+    private static readonly string BundleFolder = Path.Combine(AppContext.BaseDirectory, "native");
+
     private static readonly string[] Folders =
     [
+        BundleFolder,
         "/usr/lib/x86_64-linux-gnu/openblas-pthread",
         "/usr/lib/x86_64-linux-gnu",
         "/usr/lib64",
@@ -30,8 +39,20 @@ internal static class CpuMathLibraries
         _ => IntPtr.Zero,
     };
 
+    private static readonly Lazy<bool> BundleDependencies = new(() =>
+    {
+        foreach (var file in BundledDependencies)
+        {
+            var path = Path.Combine(BundleFolder, file);
+            if (File.Exists(path))
+                System.Runtime.InteropServices.NativeLibrary.TryLoad(path, out _);
+        }
+        return true;
+    });
+
     private static IntPtr Load(string library, string[] files)
     {
+        _ = BundleDependencies.Value;
         var tried = new List<string>();
         var handle = NativeLibraryProbe.TryLoadFirst(files, Folders, tried);
         if (handle == IntPtr.Zero)
