@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using SliceGpt.Runtime;
 using SliceGpt.Runtime.Checkpoints;
 using SliceGpt.Runtime.Inference;
 using SliceGpt.Runtime.Inference.Cpu;
@@ -108,18 +107,8 @@ internal static class SliceCommand
 
             var progress = new SynchronousProgress<SlicingProgress>(p => err.WriteLine(p.Layer < 0 ? $"  {p.Stage}" : $"  layer {p.Layer + 1}/{p.Layers} {p.Stage}"));
             var result = SliceGptPipeline.Slice(dense, calibration, options, progress);
-            var metadata = new SliceMetadata
-            {
-                Sparsity = options.Sparsity,
-                RoundTo = options.RoundTo,
-                SliceHead = options.SliceHead,
-                VarianceTarget = options.VarianceTarget,
-                Orientation = options.Orientation.ToString().ToLowerInvariant(),
-                Seed = options.Seed,
-                Calibration = new CalibrationInfo(mode.ToString().ToLowerInvariant(), Path.GetFileName(parse.GetValue(calib)!), calibration.Rows, calibration.SeqLen),
-                Widths = result.Widths,
-                Engine = EngineVersion.Text,
-            };
+            var metadata = SliceMetadata.For(options, new CalibrationInfo(mode.ToString().ToLowerInvariant(),
+                Path.GetFileName(parse.GetValue(calib)!), calibration.Rows, calibration.SeqLen), result.Widths);
             var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelPath)));
             var report = new Dictionary<string, byte[]>
             {

@@ -47,6 +47,20 @@ public sealed record SliceMetadata
     /// <summary>The engine that wrote the checkpoint.</summary>
     public required string Engine { get; init; }
 
+    /// <summary>The section for a run with <paramref name="options"/> on <paramref name="calibration"/>.</summary>
+    public static SliceMetadata For(SlicingOptions options, CalibrationInfo calibration, IReadOnlyList<LayerWidths> widths) => new()
+    {
+        Sparsity = options.Sparsity,
+        RoundTo = options.RoundTo,
+        SliceHead = options.SliceHead,
+        VarianceTarget = options.VarianceTarget,
+        Orientation = options.Orientation.ToString().ToLowerInvariant(),
+        Seed = options.Seed,
+        Calibration = calibration,
+        Widths = widths,
+        Engine = EngineVersion.Text,
+    };
+
     /// <summary>The config.json key of this section.</summary>
     public const string Key = "slicegpt";
 

@@ -11,18 +11,8 @@ public class SlicedCheckpointTests
 {
     private static readonly SlicingOptions Quarter = new() { Sparsity = 0.25, RoundTo = 4 };
 
-    internal static SliceMetadata Metadata(SlicingOptions options, IReadOnlyList<LayerWidths> widths) => new()
-    {
-        Sparsity = options.Sparsity,
-        RoundTo = options.RoundTo,
-        SliceHead = options.SliceHead,
-        VarianceTarget = options.VarianceTarget,
-        Orientation = options.Orientation.ToString().ToLowerInvariant(),
-        Seed = options.Seed,
-        Calibration = new CalibrationInfo("first", "synthetic", 6, 16),
-        Widths = widths,
-        Engine = "test",
-    };
+    internal static SliceMetadata Metadata(SlicingOptions options, IReadOnlyList<LayerWidths> widths) =>
+        SliceMetadata.For(options, new CalibrationInfo("first", "synthetic", 6, 16), widths);
 
     [TestCase("llama")]
     [TestCase("opt")]
