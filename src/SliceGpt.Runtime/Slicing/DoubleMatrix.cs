@@ -32,28 +32,16 @@ internal static class DoubleMatrix
     }
 
     /// <summary>(W·Q)[:, :d] for W [rows, D]: rotates a linear's input side and slices its columns.</summary>
-    public static double[] RotateInputs(double[] w, int rows, int dim, double[] q, int d)
-    {
-        var result = new double[rows * d];
-        CpuBlas.Gemm(false, false, rows, d, dim, 1.0, w, dim, q, dim, 0.0, result, d);
-        return result;
-    }
+    public static double[] RotateInputs(this IRotationMath math, double[] w, int rows, int dim, double[] q, int d) =>
+        math.Multiply(false, false, rows, d, dim, w, dim, q, dim);
 
     /// <summary>(Qᵀ·W)[:d, :] for W [D, cols]: rotates a linear's output side and slices its rows.</summary>
-    public static double[] RotateOutputs(double[] q, int dim, int d, double[] w, int cols)
-    {
-        var result = new double[d * cols];
-        CpuBlas.Gemm(true, false, d, cols, dim, 1.0, q, dim, w, cols, 0.0, result, cols);
-        return result;
-    }
+    public static double[] RotateOutputs(this IRotationMath math, double[] q, int dim, int d, double[] w, int cols) =>
+        math.Multiply(true, false, d, cols, dim, q, dim, w, cols);
 
     /// <summary>Q_a[:, :da]ᵀ·Q_b[:, :db]: the shortcut carrying the residual from basis a into basis b.</summary>
-    public static double[] Shortcut(double[] qa, int da, double[] qb, int db, int dim)
-    {
-        var result = new double[da * db];
-        CpuBlas.Gemm(true, false, da, db, dim, 1.0, qa, dim, qb, dim, 0.0, result, db);
-        return result;
-    }
+    public static double[] Shortcut(this IRotationMath math, double[] qa, int da, double[] qb, int db, int dim) =>
+        math.Multiply(true, false, da, db, dim, qa, dim, qb, dim);
 
     /// <summary>Q[:, :d]ᵀ as a [d, D] matrix: maps a sliced residual back to the original basis (calibration only).</summary>
     public static double[] LeadingColumnsTransposed(double[] q, int dim, int d)
@@ -62,6 +50,19 @@ internal static class DoubleMatrix
         for (int r = 0; r < dim; r++)
             for (int c = 0; c < d; c++)
                 result[c * dim + r] = q[r * dim + c];
+        return result;
+    }
+}
+
+/// <summary>The rotation arithmetic on the CPU: OpenBLAS dgemm.</summary>
+internal sealed class CpuRotationMath : IRotationMath
+{
+    public static CpuRotationMath Instance { get; } = new();
+
+    public double[] Multiply(bool transA, bool transB, int m, int n, int k, double[] a, int lda, double[] b, int ldb)
+    {
+        var result = new double[(long)m * n];
+        CpuBlas.Gemm(transA, transB, m, n, k, 1.0, a, lda, b, ldb, 0.0, result, n);
         return result;
     }
 }
