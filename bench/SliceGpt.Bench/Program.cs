@@ -2,6 +2,7 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using SliceGpt.Bench.Gpu;
 using SliceGpt.Bench.Support;
 
 namespace SliceGpt.Bench;
@@ -11,13 +12,30 @@ internal static class Program
     /// <summary>
     /// BenchmarkSwitcher over every suite. <c>--inprocess</c> runs benchmarks in this process, which is what the
     /// self-contained bundle needs on a machine without the .NET SDK (BenchmarkDotNet cannot build a child project there).
+    /// <c>--smoke</c> selects the short GPU check (<see cref="GpuGemmSmokeBenchmarks"/>). When the GPU suites are selected
+    /// and no GPU can be used, the run stops before BenchmarkDotNet starts, with one line saying why and exit code 2.
     /// </summary>
-    private static void Main(string[] args)
+    private static int Main(string[] args)
     {
         bool inProcess = args.Contains("--inprocess");
+        bool smoke = args.Contains("--smoke");
+        var rest = args.Where(a => a is not "--inprocess" and not "--smoke").ToList();
+        if (smoke)
+            rest.AddRange(["--filter", $"*{nameof(GpuGemmSmokeBenchmarks)}*"]);
+        if (BenchmarkSelection.SelectsGpuSuites(rest) && !GpuPreflight.Run(Console.Out))
+            return 2;
         var config = DefaultConfig.Instance.AddColumn(new TokensPerSecondColumn());
         if (inProcess)
             config = config.AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance)).WithOptions(ConfigOptions.DisableOptimizationsValidator);
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args.Where(a => a != "--inprocess").ToArray(), config);
+        try
+        {
+            var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest.ToArray(), config).ToList();
+            // Non-zero when a benchmark failed (a GPU case's correctness check, say), so a scripted run notices.
+            return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
+        }
+        finally
+        {
+            GpuSession.DisposeCurrent();
+        }
     }
 }

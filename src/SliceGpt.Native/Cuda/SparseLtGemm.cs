@@ -25,13 +25,22 @@ public sealed unsafe class SparseLtGemm<T> : CudaResource where T : unmanaged
     private bool _handleReady;          // cusparseLtInit succeeded
     private int _descriptors;           // matrix descriptors initialized, in Slot order from MatA
     private bool _planReady;
+    private readonly SparseLtPruning _pruning;
 
     /// <summary>Prunes a copy of <paramref name="weight"/> [outFeatures, inFeatures] to 2:4, compresses it and plans the product.</summary>
+    /// <param name="pruning">
+    /// cuSPARSELt's pruning pattern. <see cref="SparseLtPruning.Strip"/> keeps the two largest magnitudes of every four
+    /// consecutive inputs (the SparseGPT 2:4 layout), so a weight that is already 2:4 passes through unchanged.
+    /// </param>
     /// <exception cref="CudaUnavailableException">cuSPARSELt is not installed.</exception>
     /// <exception cref="NotSupportedException">The installed cuSPARSELt is older than 0.5.2.</exception>
-    public SparseLtGemm(CudaContext context, CudaStream stream, DeviceMemory<T> weight, int outFeatures, int inFeatures, int rows)
+    public SparseLtGemm(CudaContext context, CudaStream stream, DeviceMemory<T> weight, int outFeatures, int inFeatures, int rows,
+        SparseLtPruning pruning = SparseLtPruning.Tile)
         : base(context)
     {
+        if (!Enum.IsDefined(pruning))
+            throw new ArgumentOutOfRangeException(nameof(pruning), pruning, "not a cuSPARSELt pruning pattern");
+        _pruning = pruning;
         if (typeof(T) != typeof(Half) && typeof(T) != typeof(BFloat16))
             throw new NotSupportedException($"2:4 sparse GEMM stores Half or BFloat16, not {typeof(T).Name}");
         foreach (var (name, value) in new[] { ("outFeatures", outFeatures), ("inFeatures", inFeatures), ("rows", rows) })
@@ -114,7 +123,7 @@ public sealed unsafe class SparseLtGemm<T> : CudaResource where T : unmanaged
     {
         PrunedWeight = Own(Context.Allocate<T>((long)OutFeatures * InFeatures));
         CusparseLtCheck.ThrowIfFailed(CusparseLt.SpMMAPrune(At(Slot.Handle), At(Slot.Matmul), weight.Address,
-            PrunedWeight.Address, CusparseLtPruneAlg.Tile, stream.Handle));
+            PrunedWeight.Address, (CusparseLtPruneAlg)_pruning, stream.Handle));
         using var valid = Context.Allocate<int>(1);
         CusparseLtCheck.ThrowIfFailed(CusparseLt.SpMMAPruneCheck(At(Slot.Handle), At(Slot.Matmul), PrunedWeight.Address,
             valid.Address, stream.Handle));
@@ -171,4 +180,13 @@ public sealed unsafe class SparseLtGemm<T> : CudaResource where T : unmanaged
             _opaque = null;
         }
     }
+}
+
+/// <summary>How <see cref="SparseLtGemm{T}"/> asks cuSPARSELt to prune a weight to 2:4 (cusparseLtPruneAlg_t).</summary>
+public enum SparseLtPruning
+{
+    /// <summary>Eight of every 4×4 tile kept, two per row and two per column, maximising the tile's L1 norm.</summary>
+    Tile = 0,
+    /// <summary>The two largest magnitudes of every four consecutive inputs kept (magnitude 2:4, rows independent).</summary>
+    Strip = 1,
 }
