@@ -44,4 +44,35 @@ public sealed class SparseLtGemmTests : GpuTestBase
             new Tolerance(2e-2, 2e-3).AssertClose(dense, Download(sparseOut), "2:4 sparse vs dense on the pruned weight");
         }
     }
+
+    [Test]
+    public void StripPruningKeepsAWeightThatIsAlreadyMagnitude24()
+    {
+        // The GPU benchmarks prune on the host (two largest |w| of every four consecutive inputs) and rely on cuSPARSELt's
+        // strip pruning to leave that weight bit for bit as it is; this also pins the direction of its strips (inputs).
+        if (Context.Device.ComputeCapabilityMajor < 8)
+            Assert.Ignore($"2:4 sparse tensor cores need compute capability 8.0+, this GPU is sm_{Context.Device.Architecture}");
+        const int outFeatures = 64, inFeatures = 128, rows = 32;
+        var w = Storage.Representable<Half>(TestData.Uniform(outFeatures * inFeatures, 92));
+        for (int g = 0; g < w.Length; g += 4)
+        {
+            var drop = Enumerable.Range(g, 4).OrderByDescending(i => Math.Abs(w[i])).ThenBy(i => i).Skip(2);
+            foreach (int i in drop)
+                w[i] = 0;
+        }
+        using var dw = UploadAs<Half>(w);
+        SparseLtGemm<Half> sparse;
+        try
+        {
+            sparse = new SparseLtGemm<Half>(Context, Stream, dw, outFeatures, inFeatures, rows, SparseLtPruning.Strip);
+        }
+        catch (CudaUnavailableException e)
+        {
+            Assert.Ignore($"cuSPARSELt is not installed: {e.Message}");
+            return;
+        }
+        using (sparse)
+            Assert.That(Download(sparse.PrunedWeight), Is.EqualTo(w), "strip pruning of a 2:4 weight changes nothing");
+        Assert.That(Context.Device.L2CacheBytes, Is.GreaterThan(0), "the device reports its L2 size (the benchmarks size their flush by it)");
+    }
 }
