@@ -23,7 +23,7 @@ internal static class GpuGemmColumns
             c => Format(GpuTimings.Median(c.Id), "F1"), true),
         new CaseColumn("p10-p90 µs", "10th and 90th percentile of the GPU times",
             c => GpuTimings.Get(c.Id) is { Length: > 0 } s ? $"{GpuTimings.Quantile(s, 0.1):F1}-{GpuTimings.Quantile(s, 0.9):F1}" : "NA", false),
-        new CaseColumn("n", "GPU-timed products (all calls, warm-up iterations included; cuBLAS/cuSPARSELt were warmed up in setup)",
+        new CaseColumn("n", "GPU-timed products behind the statistics (BenchmarkDotNet's warm-up call excluded)",
             c => GpuTimings.Get(c.Id).Length.ToString(CultureInfo.InvariantCulture), true),
         new CaseColumn("TFLOP/s", "2*M*N*K / median GPU time; a 2:4 product is credited with the dense FLOPs",
             c => Format(c.Flops / GpuTimings.Median(c.Id) / 1e6, "F1"), true),

@@ -15,6 +15,9 @@ namespace SliceGpt.Bench.Gpu;
 /// </summary>
 internal abstract class GpuGemmConfig : ManualConfig
 {
+    /// <summary>BenchmarkDotNet warm-up calls per case (the products were already warmed up in setup); their times are dropped.</summary>
+    public const int WarmupCalls = 1;
+
     private GpuGemmConfig(int iterations)
     {
         // A mutator modifies whatever job the command line chose (or the default job) instead of adding a second one.
@@ -22,7 +25,7 @@ internal abstract class GpuGemmConfig : ManualConfig
             .WithToolchain(InProcessEmitToolchain.Instance)
             .WithStrategy(RunStrategy.Monitoring)
             .WithLaunchCount(1)
-            .WithWarmupCount(1)
+            .WithWarmupCount(WarmupCalls)
             .WithIterationCount(iterations)
             .WithInvocationCount(1)
             .WithUnrollFactor(1)
@@ -38,9 +41,9 @@ internal abstract class GpuGemmConfig : ManualConfig
         SummaryStyle = SummaryStyle.Default.WithMaxParameterColumnWidth(60);
     }
 
-    /// <summary>The full suite: 8 measured calls of 25 products per case (200+ samples; the paper took medians of 10^3).</summary>
+    /// <summary>The full suite: 8 measured calls of 25 products per case, 200 samples (the paper took medians of 10^3).</summary>
     internal sealed class Full() : GpuGemmConfig(iterations: 8);
 
-    /// <summary>The smoke suite: 2 measured calls per case.</summary>
+    /// <summary>The smoke suite: 2 measured calls per case, 50 samples.</summary>
     internal sealed class Smoke() : GpuGemmConfig(iterations: 2);
 }
