@@ -1,8 +1,6 @@
 using BenchmarkDotNet.Analysers;
 using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
-using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using SliceGpt.Bench.Gpu;
 using SliceGpt.Bench.Support;
 
@@ -11,24 +9,21 @@ namespace SliceGpt.Bench;
 internal static class Program
 {
     /// <summary>
-    /// BenchmarkSwitcher over every suite. <c>--inprocess</c> runs benchmarks in this process, which is what the
-    /// self-contained bundle needs on a machine without the .NET SDK (BenchmarkDotNet cannot build a child project there).
-    /// <c>--smoke</c> selects the short GPU check (<see cref="GpuGemmSmokeBenchmarks"/>). When the GPU suites are selected
-    /// and no GPU can be used, the run stops before BenchmarkDotNet starts, with one line saying why and exit code 2.
+    /// BenchmarkSwitcher over every suite. Pass BenchmarkDotNet's own <c>--inProcess</c> to run benchmarks in this
+    /// process, which is what the self-contained bundle needs on a machine without the .NET SDK (BenchmarkDotNet cannot
+    /// build a child project there); the GPU suites always run in-process. <c>--smoke</c> selects the short GPU check
+    /// (<see cref="GpuGemmSmokeBenchmarks"/>). When a GPU suite is selected and no GPU can be used, the run stops before
+    /// BenchmarkDotNet starts, with one line saying why and exit code 2; a failed benchmark gives exit code 1.
     /// </summary>
     private static int Main(string[] args)
     {
-        bool inProcess = args.Contains("--inprocess");
-        bool smoke = args.Contains("--smoke");
-        var rest = args.Where(a => a is not "--inprocess" and not "--smoke").ToList();
-        if (smoke)
+        var rest = args.Where(a => a != "--smoke").ToList();
+        if (args.Contains("--smoke"))
             rest.AddRange(["--filter", $"*{nameof(GpuGemmSmokeBenchmarks)}*"]);
         bool gpu = BenchmarkSelection.SelectsGpuSuites(rest);
         if (gpu && !GpuPreflight.Run(Console.Out))
             return 2;
         var config = (gpu ? WithoutWallClockAdvice(DefaultConfig.Instance) : DefaultConfig.Instance).AddColumn(new TokensPerSecondColumn());
-        if (inProcess)
-            config = config.AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance)).WithOptions(ConfigOptions.DisableOptimizationsValidator);
         try
         {
             var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest.ToArray(), config).ToList();
