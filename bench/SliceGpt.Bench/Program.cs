@@ -1,5 +1,7 @@
+using BenchmarkDotNet.Analysers;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
+using SliceGpt.Bench.Gpu;
 using SliceGpt.Bench.Support;
 
 namespace SliceGpt.Bench;
@@ -8,9 +10,50 @@ internal static class Program
 {
     /// <summary>
     /// BenchmarkSwitcher over every suite. Pass BenchmarkDotNet's own <c>--inProcess</c> to run benchmarks in this
-    /// process, which is what the self-contained bundle needs on a machine without the .NET SDK (BenchmarkDotNet
-    /// cannot build a child project there).
+    /// process, which is what the self-contained bundle needs on a machine without the .NET SDK (BenchmarkDotNet cannot
+    /// build a child project there); the GPU suites always run in-process. <c>--smoke</c> selects the short GPU check
+    /// (<see cref="GpuGemmSmokeBenchmarks"/>). When a GPU suite is selected and no GPU can be used, the run stops before
+    /// BenchmarkDotNet starts, with one line saying why and exit code 2; a failed benchmark gives exit code 1.
     /// </summary>
-    private static void Main(string[] args) =>
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, DefaultConfig.Instance.AddColumn(new TokensPerSecondColumn()));
+    private static int Main(string[] args)
+    {
+        var rest = args.Where(a => a != "--smoke").ToList();
+        if (args.Contains("--smoke"))
+            rest.AddRange(["--filter", $"*{nameof(GpuGemmSmokeBenchmarks)}*"]);
+        bool gpu = BenchmarkSelection.SelectsGpuSuites(rest);
+        if (gpu && !GpuPreflight.Run(Console.Out))
+            return 2;
+        var config = (gpu ? WithoutWallClockAdvice(DefaultConfig.Instance) : DefaultConfig.Instance).AddColumn(new TokensPerSecondColumn());
+        try
+        {
+            var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest.ToArray(), config).ToList();
+            // Non-zero when a benchmark failed (a GPU case's correctness check, say), so a scripted run notices.
+            return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
+        }
+        finally
+        {
+            GpuSession.DisposeCurrent();
+        }
+    }
+
+    // The GPU suites' calls are short in wall-clock terms by design (they report CUDA-event times), so BenchmarkDotNet's
+    // advice to lengthen iterations to 100 ms would be one misleading warning per case.
+    private static IConfig WithoutWallClockAdvice(IConfig config)
+    {
+        var result = ManualConfig.CreateEmpty()
+            .AddLogger(config.GetLoggers().ToArray())
+            .AddColumnProvider(config.GetColumnProviders().ToArray())
+            .AddExporter(config.GetExporters().ToArray())
+            .AddAnalyser(config.GetAnalysers().Where(a => a is not MinIterationTimeAnalyser).ToArray())
+            .AddValidator(config.GetValidators().ToArray())
+            .AddDiagnoser(config.GetDiagnosers().ToArray())
+            .WithArtifactsPath(config.ArtifactsPath)
+            .WithOptions(config.Options)
+            .WithBuildTimeout(config.BuildTimeout);
+        if (config.SummaryStyle is not null)
+            result = result.WithSummaryStyle(config.SummaryStyle);
+        if (config.Orderer is not null)
+            result = result.WithOrderer(config.Orderer);
+        return result;
+    }
 }

@@ -181,7 +181,8 @@ public sealed unsafe class CudaContext : IDisposable
             (long)totalMemory,
             Attribute(device, CuDeviceAttribute.MaxThreadsPerBlock),
             Attribute(device, CuDeviceAttribute.MaxSharedMemoryPerBlockOptin),
-            driverVersion);
+            driverVersion,
+            Attribute(device, CuDeviceAttribute.L2CacheSize));
     }
 
     private static int Attribute(int device, CuDeviceAttribute attribute)

@@ -10,6 +10,7 @@ namespace SliceGpt.Native.Cuda;
 /// <param name="MaxThreadsPerBlock">Largest block.</param>
 /// <param name="MaxSharedMemoryPerBlockOptin">Shared memory a block may opt into.</param>
 /// <param name="DriverVersion">cuDriverGetVersion, e.g. 12040 for CUDA 12.4.</param>
+/// <param name="L2CacheBytes">L2 cache size, for benchmarks that must evict it between repetitions.</param>
 public sealed record CudaDeviceInfo(
     int Ordinal,
     string Name,
@@ -19,7 +20,8 @@ public sealed record CudaDeviceInfo(
     long TotalMemoryBytes,
     int MaxThreadsPerBlock,
     int MaxSharedMemoryPerBlockOptin,
-    int DriverVersion)
+    int DriverVersion,
+    long L2CacheBytes)
 {
     /// <summary>The compute capability as NVRTC's architecture number (90 for sm_90).</summary>
     public int Architecture => ComputeCapabilityMajor * 10 + ComputeCapabilityMinor;

@@ -25,13 +25,22 @@ public sealed unsafe class SparseLtGemm<T> : CudaResource where T : unmanaged
     private bool _handleReady;          // cusparseLtInit succeeded
     private int _descriptors;           // matrix descriptors initialized, in Slot order from MatA
     private bool _planReady;
+    private readonly SparseLtPruning _pruning;
 
     /// <summary>Prunes a copy of <paramref name="weight"/> [outFeatures, inFeatures] to 2:4, compresses it and plans the product.</summary>
+    /// <param name="pruning">
+    /// cuSPARSELt's pruning pattern, or <see cref="SparseLtPruning.AlreadyPruned"/> to compress a weight the caller pruned
+    /// (checked by cuSPARSELt, used exactly as given).
+    /// </param>
     /// <exception cref="CudaUnavailableException">cuSPARSELt is not installed.</exception>
     /// <exception cref="NotSupportedException">The installed cuSPARSELt is older than 0.5.2.</exception>
-    public SparseLtGemm(CudaContext context, CudaStream stream, DeviceMemory<T> weight, int outFeatures, int inFeatures, int rows)
+    public SparseLtGemm(CudaContext context, CudaStream stream, DeviceMemory<T> weight, int outFeatures, int inFeatures, int rows,
+        SparseLtPruning pruning = SparseLtPruning.Tile)
         : base(context)
     {
+        if (!Enum.IsDefined(pruning))
+            throw new ArgumentOutOfRangeException(nameof(pruning), pruning, "not a pruning mode");
+        _pruning = pruning;
         if (typeof(T) != typeof(Half) && typeof(T) != typeof(BFloat16))
             throw new NotSupportedException($"2:4 sparse GEMM stores Half or BFloat16, not {typeof(T).Name}");
         foreach (var (name, value) in new[] { ("outFeatures", outFeatures), ("inFeatures", inFeatures), ("rows", rows) })
@@ -112,9 +121,13 @@ public sealed unsafe class SparseLtGemm<T> : CudaResource where T : unmanaged
 
     private void PruneAndCompress(CudaStream stream, DeviceMemory<T> weight)
     {
-        PrunedWeight = Own(Context.Allocate<T>((long)OutFeatures * InFeatures));
-        CusparseLtCheck.ThrowIfFailed(CusparseLt.SpMMAPrune(At(Slot.Handle), At(Slot.Matmul), weight.Address,
-            PrunedWeight.Address, CusparseLtPruneAlg.Tile, stream.Handle));
+        long length = (long)OutFeatures * InFeatures;
+        PrunedWeight = Own(Context.Allocate<T>(length));
+        if (_pruning == SparseLtPruning.AlreadyPruned)
+            stream.CopyDeviceToDevice(weight.Slice(0, length), PrunedWeight.Memory);
+        else
+            CusparseLtCheck.ThrowIfFailed(CusparseLt.SpMMAPrune(At(Slot.Handle), At(Slot.Matmul), weight.Address,
+                PrunedWeight.Address, (CusparseLtPruneAlg)_pruning, stream.Handle));
         using var valid = Context.Allocate<int>(1);
         CusparseLtCheck.ThrowIfFailed(CusparseLt.SpMMAPruneCheck(At(Slot.Handle), At(Slot.Matmul), PrunedWeight.Address,
             valid.Address, stream.Handle));
@@ -128,7 +141,9 @@ public sealed unsafe class SparseLtGemm<T> : CudaResource where T : unmanaged
         stream.CopyToHost(valid.Memory, check);
         stream.Synchronize();
         if (check[0] != 0)
-            throw new InvalidOperationException("cuSPARSELt's pruned weight failed its own 2:4 check");
+            throw new InvalidOperationException(_pruning == SparseLtPruning.AlreadyPruned
+                ? "the weight given as already pruned is not 2:4 along its inputs (cusparseLtSpMMAPruneCheck)"
+                : "cuSPARSELt's pruned weight failed its own 2:4 check");
     }
 
     private TBuffer Own<TBuffer>(TBuffer buffer) where TBuffer : CudaResource
@@ -171,4 +186,18 @@ public sealed unsafe class SparseLtGemm<T> : CudaResource where T : unmanaged
             _opaque = null;
         }
     }
+}
+
+/// <summary>How <see cref="SparseLtGemm{T}"/> makes a weight 2:4 (the first two are cusparseLtPruneAlg_t).</summary>
+public enum SparseLtPruning
+{
+    /// <summary>cuSPARSELt keeps eight of every 4×4 tile, two per row and two per column, maximising the tile's L1 norm.</summary>
+    Tile = 0,
+    /// <summary>cuSPARSELt keeps the two largest magnitudes of every four consecutive inputs (magnitude 2:4).</summary>
+    Strip = 1,
+    /// <summary>
+    /// The caller already pruned the weight to two non-zeros in every four consecutive inputs: it is checked and compressed
+    /// as given, so the caller's pattern (its choice among equal magnitudes included) is exactly the one multiplied.
+    /// </summary>
+    AlreadyPruned = 2,
 }

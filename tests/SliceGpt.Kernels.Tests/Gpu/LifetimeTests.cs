@@ -7,6 +7,13 @@ namespace SliceGpt.Kernels.Tests.Gpu;
 public sealed class LifetimeTests : GpuTestBase
 {
     [Test]
+    public void DeviceInfoReportsTheL2Size()
+    {
+        // The GPU benchmarks size their cache flush by it; every CUDA GPU since Fermi has an L2 of at least 128 KiB.
+        Assert.That(Context.Device.L2CacheBytes, Is.GreaterThanOrEqualTo(128 * 1024), Context.Device.ToString());
+    }
+
+    [Test]
     public void DisposingTheContextReleasesLiveResourcesOnce()
     {
         var context = CudaContext.Create(Context.Device.Ordinal);

@@ -44,4 +44,84 @@ public sealed class SparseLtGemmTests : GpuTestBase
             new Tolerance(2e-2, 2e-3).AssertClose(dense, Download(sparseOut), "2:4 sparse vs dense on the pruned weight");
         }
     }
+
+    // A weight whose every group of four consecutive inputs holds the magnitudes 1/4, 2/4, 3/4, 1 in random order and
+    // signs: no ties, so "the two largest" is unambiguous, and the host pattern is that of TwoFourPruning.
+    private static float[] TieFreeWeight(int length, int seed)
+    {
+        var rng = new Random(seed);
+        var w = new float[length];
+        for (int g = 0; g < length; g += 4)
+        {
+            var order = new[] { 1, 2, 3, 4 }.OrderBy(_ => rng.Next()).ToArray();
+            for (int i = 0; i < 4; i++)
+                w[g + i] = order[i] / 4f * (rng.Next(2) == 0 ? -1 : 1);
+        }
+        return w;
+    }
+
+    private static float[] KeepTwoLargestOfFour(float[] w) =>
+        w.Select(v => Math.Abs(v) >= 0.75f ? v : 0f).ToArray();
+
+    private void RequireSparseLt()
+    {
+        if (Context.Device.ComputeCapabilityMajor < 8)
+            Assert.Ignore($"2:4 sparse tensor cores need compute capability 8.0+, this GPU is sm_{Context.Device.Architecture}");
+        try
+        {
+            CudaLibraries.EnsureLoaded(CudaLibrary.CusparseLt);
+        }
+        catch (CudaUnavailableException e)
+        {
+            Assert.Ignore($"cuSPARSELt is not installed: {e.Message}");
+        }
+    }
+
+    private SparseLtGemm<Half> Create(DeviceBuffer<Half> weight, int outFeatures, int inFeatures, int rows, SparseLtPruning pruning)
+    {
+        RequireSparseLt();
+        return new SparseLtGemm<Half>(Context, Stream, weight, outFeatures, inFeatures, rows, pruning);
+    }
+
+    [Test]
+    public void StripPruningKeepsTheTwoLargestMagnitudesOfEveryFourInputs()
+    {
+        const int outFeatures = 64, inFeatures = 128, rows = 32;
+        var w = TieFreeWeight(outFeatures * inFeatures, 92);
+        using var dw = UploadAs<Half>(w);
+        using var sparse = Create(dw, outFeatures, inFeatures, rows, SparseLtPruning.Strip);
+        Assert.That(Download(sparse.PrunedWeight), Is.EqualTo(KeepTwoLargestOfFour(w)), "strips run along the inputs");
+    }
+
+    [Test]
+    public void AlreadyPrunedWeightIsMultipliedExactlyAsGiven()
+    {
+        // What the GPU benchmarks do: prune on the host, compress as given. Same error budget as the Tile test above.
+        const int outFeatures = 64, inFeatures = 128, rows = 32;
+        var w = KeepTwoLargestOfFour(TieFreeWeight(outFeatures * inFeatures, 93));
+        var x = Storage.Representable<Half>(TestData.Uniform(rows * inFeatures, 94));
+        using var dw = UploadAs<Half>(w);
+        using var dx = UploadAs<Half>(x);
+        using var sparse = Create(dw, outFeatures, inFeatures, rows, SparseLtPruning.AlreadyPruned);
+        Assert.That(Download(sparse.PrunedWeight), Is.EqualTo(w));
+        using var y = Context.Allocate<Half>(rows * outFeatures);
+        sparse.Forward(Stream, dx, y);
+        var expected = new double[rows * outFeatures];
+        for (int r = 0; r < rows; r++)
+            for (int o = 0; o < outFeatures; o++)
+                for (int i = 0; i < inFeatures; i++)
+                    expected[r * outFeatures + o] += (double)x[r * inFeatures + i] * w[o * inFeatures + i];
+        new Tolerance(2e-2, 2e-3).AssertClose(expected, Download(y), "2:4 sparse vs fp64 on the given weight");
+    }
+
+    [Test]
+    public void AlreadyPrunedRejectsAWeightThatIsNot24()
+    {
+        const int outFeatures = 32, inFeatures = 64, rows = 16;
+        RequireSparseLt();
+        using var dw = UploadAs<Half>(TieFreeWeight(outFeatures * inFeatures, 95));
+        var e = Assert.Throws<InvalidOperationException>(() =>
+            new SparseLtGemm<Half>(Context, Stream, dw, outFeatures, inFeatures, rows, SparseLtPruning.AlreadyPruned))!;
+        Assert.That(e.Message, Does.Contain("not 2:4"));
+    }
 }

@@ -1,0 +1,40 @@
+using System.Text.RegularExpressions;
+using SliceGpt.Bench.Gpu;
+
+namespace SliceGpt.Bench.Support;
+
+/// <summary>Reads BenchmarkDotNet's <c>--filter</c> arguments ahead of it, to know whether a GPU suite will run.</summary>
+internal static class BenchmarkSelection
+{
+    private static readonly string[] GpuBenchmarkNames =
+    [
+        $"{typeof(GpuGemmBenchmarks).FullName}.{nameof(GemmBenchmarkBase.Gemm)}",
+        $"{typeof(GpuGemmSmokeBenchmarks).FullName}.{nameof(GemmBenchmarkBase.Gemm)}",
+    ];
+
+    /// <summary>
+    /// True when a <c>--filter</c>/<c>-f</c> glob matches a GPU benchmark's full name as BenchmarkDotNet's glob filter
+    /// does (case-insensitive, <c>*</c> and <c>?</c>), and the command is not only listing or describing.
+    /// </summary>
+    public static bool SelectsGpuSuites(IReadOnlyList<string> args)
+    {
+        if (args.Any(a => a is "--list" or "--help" or "-h" or "--info" or "--version"))
+            return false;
+        return Filters(args).Any(pattern => GpuBenchmarkNames.Any(name => Glob(pattern).IsMatch(name)));
+    }
+
+    private static IEnumerable<string> Filters(IReadOnlyList<string> args)
+    {
+        for (int i = 0; i < args.Count; i++)
+        {
+            if (args[i] is not ("--filter" or "-f"))
+                continue;
+            for (int j = i + 1; j < args.Count && !args[j].StartsWith('-'); j++)
+                yield return args[j];
+        }
+    }
+
+    private static Regex Glob(string pattern) =>
+        new("^" + Regex.Escape(pattern).Replace(@"\*", ".*").Replace(@"\?", ".") + "$",
+            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+}
