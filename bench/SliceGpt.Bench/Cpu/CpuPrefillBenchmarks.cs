@@ -10,6 +10,8 @@ namespace SliceGpt.Bench.Cpu;
 /// CPU prefill throughput: one row of <see cref="Tokens"/> tokens through the whole model, logits and NLL of every
 /// position (the perplexity workload). The tokens are 1 then (i·7919) mod vocab, exactly as
 /// <c>bench/c-reference/prefill.c</c> feeds its plain C forward pass, so the two can be compared on one machine.
+/// "llama-125m-shapes" is the random llama2.c file that <c>bench/c-reference/run.sh</c> writes (OPT-125M's compute
+/// in Llama form), read from <c>$SLICEGPT_BENCH_LLAMA125M</c>; "opt-125m-shapes" is a random OPT with OPT-125M's shapes.
 /// </summary>
 [MemoryDiagnoser]
 public class CpuPrefillBenchmarks : ITokenCount
@@ -18,7 +20,7 @@ public class CpuPrefillBenchmarks : ITokenCount
     private int[] _tokens = [];
     private readonly double[] _nll = new double[1];
 
-    [Params("stories260K", "opt-125m-shapes")]
+    [Params("stories260K", "llama-125m-shapes", "opt-125m-shapes")]
     public string Model { get; set; } = "stories260K";
 
     [Params(256)]
@@ -29,9 +31,13 @@ public class CpuPrefillBenchmarks : ITokenCount
     [GlobalSetup]
     public void Setup()
     {
-        var model = Model == "stories260K"
-            ? ModelLoader.Load<float>(SharedFiles.Get("models", "stories260K", "stories260K.bin"))
-            : RandomModel.Create(RandomModel.Opt125m);
+        var model = Model switch
+        {
+            "stories260K" => ModelLoader.Load<float>(SharedFiles.Get("models", "stories260K", "stories260K.bin")),
+            "llama-125m-shapes" => ModelLoader.Load<float>(Environment.GetEnvironmentVariable("SLICEGPT_BENCH_LLAMA125M")
+                ?? throw new InvalidOperationException("set SLICEGPT_BENCH_LLAMA125M to the file bench/c-reference/run.sh writes")),
+            _ => RandomModel.Create(RandomModel.Opt125m),
+        };
         _tokens = Enumerable.Range(0, Tokens).Select(i => i == 0 ? 1 : (int)((long)i * 7919 % model.Config.VocabSize)).ToArray();
         _session = new CpuExecutableModel<float>(model).CreateSession(1, Tokens);
         Prefill();
