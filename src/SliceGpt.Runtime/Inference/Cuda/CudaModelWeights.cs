@@ -26,7 +26,7 @@ internal sealed class CudaModelWeights<T> : IDisposable where T : unmanaged
     /// <summary>Token embedding [vocab, DIn of layer 0].</summary>
     public CudaMatrix<T> Embedding { get; }
 
-    /// <summary>OPT's learned positions [maxPositions + offset, DIn of layer 0]; identity (null) for rotary models.</summary>
+    /// <summary>OPT's learned positions [maxPositions + offset, DIn of layer 0]; Data is null for rotary models.</summary>
     public CudaMatrix<T> Positions { get; }
 
     /// <summary>The blocks.</summary>

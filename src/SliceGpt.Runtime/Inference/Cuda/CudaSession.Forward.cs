@@ -52,7 +52,7 @@ public sealed partial class CudaSession<T>
     private void Embed(int n)
     {
         var e = _weights.Embedding;
-        if (_weights.Positions.IsIdentity)
+        if (_weights.Positions.Data.IsNull)
             K.Embedding.Embed(_stream, _b.Tokens, e.Data, _x, n, e.Cols, e.Rows);
         else
             K.Embedding.EmbedWithPositions(_stream, _b.Tokens, e.Data, _x, n, e.Cols, e.Rows, _b.Positions,

@@ -79,6 +79,9 @@ public sealed partial class CudaSession<T> : IInferenceSession where T : unmanag
     /// <inheritdoc/>
     public int Position { get; private set; }
 
+    /// <summary>The model's dimensions.</summary>
+    public ModelConfig Config => _c;
+
     /// <summary>Device bytes held by this session (activations, KV cache, workspaces).</summary>
     public long DeviceBytes => _b.Bytes;
 
