@@ -66,6 +66,9 @@ public sealed class CudaBackend : IComputeBackend
     /// <summary>The GPU context, for callers that allocate device buffers for the block methods of a session.</summary>
     internal CudaContext Context => _device.Context;
 
+    /// <summary>The device models are prepared on.</summary>
+    internal IGpu Gpu => _device;
+
     /// <summary>Uploads <paramref name="model"/> in <see cref="DefaultPrecision"/>.</summary>
     public IExecutableModel Prepare(TransformerModel<float> model) => Prepare(model, DefaultPrecision);
 

@@ -14,7 +14,7 @@ internal sealed record CudaProbe(bool Available, bool DevicePresent, string Reas
 /// backend, its models and their sessions. Each holds a reference; the last one to let go disposes the kernels
 /// and the context, so a backend disposed before its models frees nothing they still use.
 /// </summary>
-internal sealed class CudaDevice
+internal sealed class CudaDevice : IGpu
 {
     private readonly SharedLifetime _lifetime;
 
@@ -99,11 +99,34 @@ internal sealed class CudaDevice
         }
     }
 
+    /// <inheritdoc/>
+    public ContextScope Bind() => Context.Bind();
+
+    /// <inheritdoc/>
+    public IGpuQueue<T> CreateQueue<T>() where T : unmanaged => new CudaQueue<T>(Context, Kernels);
+
+    /// <inheritdoc/>
+    public IDeviceBlock Allocate(long bytes, string what)
+    {
+        try
+        {
+            return new CudaDeviceBlock(Context.Allocate<byte>(bytes));
+        }
+        catch (CudaException e) when (e.StatusCode == (int)CuResult.OutOfMemory)
+        {
+            var (free, total) = Context.MemoryInfo();
+            throw new CudaException(e.Library, e.StatusCode, e.StatusName, "cuMemAlloc",
+                $"{what} needs {Mebibytes(bytes)} MiB of device memory; {Info.Name} has {Mebibytes(free)} MiB free of {Mebibytes(total)} MiB");
+        }
+    }
+
     /// <summary>Takes a reference; false once everything is released.</summary>
     public bool TryAcquire() => _lifetime.TryAcquire();
 
     /// <summary>Returns a reference.</summary>
     public void Release() => _lifetime.Release();
+
+    private static long Mebibytes(long bytes) => (bytes + (1 << 20) - 1) >> 20;
 
     // cuInit failing (a stub libcuda, a driver older than the library, a container without the device nodes) and a
     // driver that sees no GPU are both "no usable GPU here", reported like a missing driver.
@@ -128,4 +151,18 @@ internal sealed class CudaDevice
         }
         return count;
     }
+}
+
+/// <summary>A <see cref="DeviceBuffer{T}"/> of bytes as an <see cref="IDeviceBlock"/>.</summary>
+internal sealed class CudaDeviceBlock(DeviceBuffer<byte> buffer) : IDeviceBlock
+{
+    public ulong Address => buffer.Address;
+
+    public long Bytes => buffer.Length;
+
+    public void Upload(ReadOnlySpan<byte> source, long byteOffset) => buffer.CopyFromHost(source, byteOffset);
+
+    public void Download(Span<byte> destination, long byteOffset) => buffer.CopyToHost(destination, byteOffset);
+
+    public void Dispose() => buffer.Dispose();
 }

@@ -14,7 +14,7 @@ public sealed class CudaExecutableModel<T> : IExecutableModel where T : unmanage
     private readonly SharedLifetime _lifetime;
     private int _disposed;
 
-    internal CudaExecutableModel(CudaDevice device, TransformerModel<float> model)
+    internal CudaExecutableModel(IGpu device, TransformerModel<float> model)
     {
         if (!device.TryAcquire())
             throw new ObjectDisposedException(nameof(CudaBackend), "the CUDA backend has been disposed");
@@ -23,7 +23,7 @@ public sealed class CudaExecutableModel<T> : IExecutableModel where T : unmanage
             Device = device;
             Config = model.Config;
             Precision = CudaPrecisionExtensions.Of<T>();
-            Weights = CudaModelWeights<T>.Upload(device.Context, model);
+            Weights = CudaModelWeights<T>.Upload(device, model);
         }
         catch
         {
@@ -52,7 +52,7 @@ public sealed class CudaExecutableModel<T> : IExecutableModel where T : unmanage
     /// <inheritdoc/>
     public string Backend => $"cuda ({Device.Info.Name}, {Precision.ShortName()} weights and activations, fp32 accumulation)";
 
-    internal CudaDevice Device { get; }
+    internal IGpu Device { get; }
 
     internal CudaModelWeights<T> Weights { get; }
 
@@ -75,7 +75,7 @@ public sealed class CudaExecutableModel<T> : IExecutableModel where T : unmanage
     internal CudaLayerUpload<T> UploadLayer(TransformerLayer<float> layer)
     {
         ObjectDisposedException.ThrowIf(IsReleased, this);
-        return CudaLayerUpload<T>.Upload(Device.Context, layer);
+        return CudaLayerUpload<T>.Upload(Device, layer);
     }
 
     /// <summary>Takes a reference for a new session.</summary>

@@ -45,11 +45,11 @@ internal sealed class CudaModelWeights<T> : IDisposable where T : unmanaged
     public long Bytes => _arena?.Bytes ?? 0;
 
     /// <summary>Uploads <paramref name="model"/> (plans the arena, allocates it once, converts and copies each tensor once).</summary>
-    public static CudaModelWeights<T> Upload(CudaContext context, TransformerModel<float> model)
+    public static CudaModelWeights<T> Upload(IGpu gpu, TransformerModel<float> model)
     {
         var up = new WeightUploader<T>();
         _ = new CudaModelWeights<T>(null, model, up);
-        var arena = up.Allocate(context, $"the {CudaPrecisionExtensions.Of<T>().ShortName()} weights of a {model.Config.ArchitectureName} model");
+        var arena = up.Allocate(gpu, $"the {CudaPrecisionExtensions.Of<T>().ShortName()} weights of a {model.Config.ArchitectureName} model");
         try
         {
             return new CudaModelWeights<T>(arena, model, up);
@@ -82,11 +82,11 @@ internal sealed class CudaLayerUpload<T> : IDisposable where T : unmanaged
     public CudaLayer<T> Layer { get; }
 
     /// <summary>Uploads <paramref name="layer"/> in storage type T.</summary>
-    public static CudaLayerUpload<T> Upload(CudaContext context, TransformerLayer<float> layer)
+    public static CudaLayerUpload<T> Upload(IGpu gpu, TransformerLayer<float> layer)
     {
         var up = new WeightUploader<T>();
         up.Layer(layer);
-        var arena = up.Allocate(context, "a probe block");
+        var arena = up.Allocate(gpu, "a probe block");
         try
         {
             return new CudaLayerUpload<T>(arena, up.Layer(layer));

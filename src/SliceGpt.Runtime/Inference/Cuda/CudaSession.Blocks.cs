@@ -16,7 +16,7 @@ public sealed partial class CudaSession<T>
         CheckRows(tokens, batch, seqLen);
         int n = batch * seqLen, width = _weights.Embedding.Cols;
         output.EnsureLength((long)n * width, $"output [{n} tokens, {width}]");
-        using var scope = _device.Context.Bind();
+        using var scope = _device.Bind();
         UploadTokens(tokens);
         UploadPositions(batch, seqLen, 0);
         Embed(n);
@@ -29,7 +29,7 @@ public sealed partial class CudaSession<T>
         ThrowIfDisposed();
         int n = batch * seqLen;
         mid.EnsureLength((long)n * layer.DMid, $"mid [{n} tokens, {layer.DMid}]");
-        using var scope = _device.Context.Bind();
+        using var scope = _device.Bind();
         StartBlock(layer, x, batch, seqLen);
         Attention(0, layer, batch, seqLen, 0);
         SequentialAttentionResidual(layer, n);
@@ -47,8 +47,8 @@ public sealed partial class CudaSession<T>
         CheckWidth(layer);
         h.EnsureLength((long)n * layer.DMid, $"h [{n} tokens, {layer.DMid}]");
         y.EnsureLength((long)n * layer.DOut, $"y [{n} tokens, {layer.DOut}]");
-        using var scope = _device.Context.Bind();
-        _stream.CopyDeviceToDevice(h.Slice(0, (long)n * layer.DMid), _r.Slice(0, (long)n * layer.DMid));
+        using var scope = _device.Bind();
+        _q.Copy(h.Slice(0, (long)n * layer.DMid), _r.Slice(0, (long)n * layer.DMid));
         Norm(mlpNorm, _r, _b.H, n, layer.DMid);
         var activation = Mlp(layer, n);
         Shortcut(_r, layer.MlpShortcut, _x, n, layer.DMid);
@@ -62,7 +62,7 @@ public sealed partial class CudaSession<T>
         ThrowIfDisposed();
         int n = batch * seqLen;
         y.EnsureLength((long)n * layer.DOut, $"y [{n} tokens, {layer.DOut}]");
-        using var scope = _device.Context.Bind();
+        using var scope = _device.Bind();
         StartBlock(layer, x, batch, seqLen);
         Attention(0, layer, batch, seqLen, 0);
         ParallelResidual(layer, n);
@@ -73,7 +73,7 @@ public sealed partial class CudaSession<T>
     internal void Synchronize()
     {
         ThrowIfDisposed();
-        _stream.Synchronize();
+        _q.Synchronize();
     }
 
     private void StartBlock(CudaLayer<T> layer, DeviceMemory<T> x, int batch, int seqLen)
@@ -85,7 +85,7 @@ public sealed partial class CudaSession<T>
         x.EnsureLength((long)n * layer.DIn, $"x [{n} tokens, {layer.DIn}]");
         Position = 0;
         UploadPositions(batch, seqLen, 0);
-        _stream.CopyDeviceToDevice(x.Slice(0, (long)n * layer.DIn), _x.Slice(0, (long)n * layer.DIn));
+        _q.Copy(x.Slice(0, (long)n * layer.DIn), _x.Slice(0, (long)n * layer.DIn));
         Norm(layer.AttentionNorm, _x, _b.H, n, layer.DIn);
     }
 
@@ -98,5 +98,5 @@ public sealed partial class CudaSession<T>
     }
 
     private void CopyOut(DeviceMemory<T> source, DeviceMemory<T> destination, long count) =>
-        _stream.CopyDeviceToDevice(source.Slice(0, count), destination.Slice(0, count));
+        _q.Copy(source.Slice(0, count), destination.Slice(0, count));
 }

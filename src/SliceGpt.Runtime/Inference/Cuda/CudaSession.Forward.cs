@@ -6,12 +6,10 @@ namespace SliceGpt.Runtime.Inference.Cuda;
 
 // The forward pass, step for step CpuSession's: the same buffers (x, r, h, qkv, att, up, act), the same order of
 // operations and the same residual algebra, so a difference between the two is a numerical one, never a
-// semantic one. Everything is queued on _stream; the caller binds the context and synchronises.
+// semantic one. Everything is queued on _q; the caller binds the context and synchronises.
 public sealed partial class CudaSession<T>
 {
-    private CudaKernels K => _device.Kernels;
-
-    private void UploadTokens(ReadOnlySpan<int> tokens) => _stream.CopyToDevice(tokens, _b.Tokens.Slice(0, tokens.Length));
+    private void UploadTokens(ReadOnlySpan<int> tokens) => _q.Upload(tokens, _b.Tokens.Slice(0, tokens.Length));
 
     private void UploadPositions(int batch, int seqLen, int startPos)
     {
@@ -19,7 +17,7 @@ public sealed partial class CudaSession<T>
             for (int t = 0; t < seqLen; t++)
                 _positionsHost[b * seqLen + t] = startPos + t;
         int n = batch * seqLen;
-        _stream.CopyToDevice(_positionsHost.AsSpan(0, n), _b.Positions.Slice(0, n));
+        _q.Upload(_positionsHost.AsSpan(0, n), _b.Positions.Slice(0, n));
     }
 
     // Runs every block over the tokens already in _b.Tokens and leaves the final norm's output in _b.H.
@@ -49,15 +47,8 @@ public sealed partial class CudaSession<T>
         Norm(_weights.FinalNorm, _x, _b.H, n, _weights.Head.InFeatures);
     }
 
-    private void Embed(int n)
-    {
-        var e = _weights.Embedding;
-        if (_weights.Positions.Data.IsNull)
-            K.Embedding.Embed(_stream, _b.Tokens, e.Data, _x, n, e.Cols, e.Rows);
-        else
-            K.Embedding.EmbedWithPositions(_stream, _b.Tokens, e.Data, _x, n, e.Cols, e.Rows, _b.Positions,
-                _weights.Positions.Data, _c.LearnedPositionOffset!.Value, _weights.Positions.Rows);
-    }
+    private void Embed(int n) =>
+        _q.Embed(_b.Tokens, _weights.Embedding, _x, n, _b.Positions, _weights.Positions, _c.LearnedPositionOffset ?? 0);
 
     // q, k, v of the norm output in _b.H; RoPE; keys and values into layer slot l of the cache; causal attention into _b.Att.
     private void Attention(int l, CudaLayer<T> layer, int batch, int seqLen, int startPos)
@@ -65,11 +56,11 @@ public sealed partial class CudaSession<T>
         int n = batch * seqLen;
         Linear(layer.Qkv, _b.H, _b.Qkv, n);
         if (_c.Rope != RopeLayout.None)
-            K.Rope.Apply(_stream, _b.Qkv, _b.Positions, _b.Cos, _b.Sin, n, _c.NHeads, _c.NKvHeads, _c.HeadDim, _c.RotaryDim,
+            _q.Rope(_b.Qkv, _b.Positions, _b.Cos, _b.Sin, n, _c.NHeads, _c.NKvHeads, _c.HeadDim, _c.RotaryDim,
                 _c.Rope == RopeLayout.Interleaved ? RopeStyle.Interleaved : RopeStyle.RotateHalf, MaxSeqLen);
-        K.KvCache.Append(_stream, _b.Qkv, _b.Positions, _b.KeyCache[l], _b.ValueCache[l], n, seqLen, _c.NHeads, _c.NKvHeads,
+        _q.KvAppend(_b.Qkv, _b.Positions, _b.KeyCache[l], _b.ValueCache[l], n, seqLen, _c.NHeads, _c.NKvHeads,
             _c.HeadDim, MaxBatch, MaxSeqLen);
-        K.Attention.Attend(_stream, _b.Qkv, _b.KeyCache[l], _b.ValueCache[l], _b.Positions, _b.Att, _b.Workspace, n, seqLen,
+        _q.Attend(_b.Qkv, _b.KeyCache[l], _b.ValueCache[l], _b.Positions, _b.Att, _b.Workspace, n, seqLen,
             _c.NHeads, _c.NKvHeads, _c.HeadDim, MaxBatch, MaxSeqLen, startPos + seqLen - 1);
     }
 
@@ -98,13 +89,13 @@ public sealed partial class CudaSession<T>
         switch (_c.Activation)
         {
             case MlpActivation.SiluGated:
-                K.Activation.SiluMul(_stream, _b.Up, _b.Act, n, _c.HiddenDim);
+                _q.SiluMul(_b.Up, _b.Act, n, _c.HiddenDim);
                 return _b.Act;
             case MlpActivation.Relu:
-                K.Activation.Relu(_stream, _b.Up, count);
+                _q.Relu(_b.Up, count);
                 return _b.Up;
             case MlpActivation.GeluNew:
-                K.Activation.GeluNew(_stream, _b.Up, count);
+                _q.GeluNew(_b.Up, count);
                 return _b.Up;
             default:
                 throw new NotSupportedException($"MLP activation {_c.Activation}");
@@ -114,9 +105,9 @@ public sealed partial class CudaSession<T>
     // Y = X·Wᵀ (+= when accumulating), then + b: the bias after the GEMM, as CpuOps.Linear adds it.
     private void Linear(CudaLinear<T> linear, DeviceMemory<T> x, DeviceMemory<T> y, int rows, bool accumulate = false)
     {
-        _blas.Linear(_stream, x, linear.Weight, y, rows, linear.InFeatures, linear.OutFeatures, accumulate);
+        _q.Linear(x, linear.Weight, y, rows, linear.InFeatures, linear.OutFeatures, accumulate);
         if (!linear.Bias.IsNull)
-            K.Elementwise.AddBias(_stream, y, linear.Bias, rows, linear.OutFeatures);
+            _q.AddBias(y, linear.Bias, rows, linear.OutFeatures);
     }
 
     // destination = source·S (a sliced model's shortcut), or a copy when S is the identity.
@@ -125,19 +116,18 @@ public sealed partial class CudaSession<T>
         if (shortcut.IsIdentity)
         {
             long count = (long)n * width;
-            _stream.CopyDeviceToDevice(source.Slice(0, count), destination.Slice(0, count));
+            _q.Copy(source.Slice(0, count), destination.Slice(0, count));
         }
         else
-            _blas.GemmRowMajor(_stream, false, false, n, shortcut.Cols, shortcut.Rows, 1f, source, shortcut.Rows,
-                shortcut.Data, shortcut.Cols, 0f, destination, shortcut.Cols);
+            _q.MatMul(source, shortcut.Rows, shortcut.Data, shortcut.Cols, destination, shortcut.Cols, n, shortcut.Cols, shortcut.Rows);
     }
 
     private void Norm(CudaNorm<T> norm, DeviceMemory<T> x, DeviceMemory<T> y, int rows, int width)
     {
         if (norm.Kind == NormKind.RmsNorm)
-            K.Norm.RmsNorm(_stream, x, y, norm.Weight, rows, width, norm.Eps, norm.MeanDim);
+            _q.RmsNorm(x, y, norm.Weight, rows, width, norm.Eps, norm.MeanDim);
         else
-            K.Norm.LayerNorm(_stream, x, y, norm.Weight, norm.Bias, rows, width, norm.Eps);
+            _q.LayerNorm(x, y, norm.Weight, norm.Bias, rows, width, norm.Eps);
     }
 
     // fp32 logits of rows [firstRow, firstRow + count) of the final norm's output, into _b.Logits.
@@ -145,10 +135,10 @@ public sealed partial class CudaSession<T>
     {
         var head = _weights.Head;
         int width = head.InFeatures;
-        _blas.LinearToFloat(_stream, _b.H.Slice((long)firstRow * width, (long)count * width), head.Weight, _b.Logits,
+        _q.LinearToFloat(_b.H.Slice((long)firstRow * width, (long)count * width), head.Weight, _b.Logits,
             count, width, head.OutFeatures);
         if (!_weights.HeadBias.IsNull)
-            K.Elementwise.AddBias(_stream, _b.Logits, _weights.HeadBias, count, head.OutFeatures);
+            _q.AddBias(_b.Logits, _weights.HeadBias, count, head.OutFeatures);
     }
 
     // Each row's summed NLL into _b.RowSums[0, batch). Logits go in chunks over the flat rows 0..n−2 (a row's
@@ -162,8 +152,8 @@ public sealed partial class CudaSession<T>
         {
             int count = Math.Min(_b.LogitRows, predicted - first);
             ComputeLogits(first, count);
-            K.Loss.NegLogLikelihood(_stream, _b.Logits, _b.Tokens.Slice(first + 1, count), _b.Nll.Slice(first, count), count, vocab);
+            _q.NegLogLikelihood(_b.Logits, _b.Tokens.Slice(first + 1, count), _b.Nll.Slice(first, count), count, vocab);
         }
-        _blas.GemmRowMajor(_stream, false, false, batch, 1, seqLen - 1, 1f, _b.Nll, seqLen, _b.Ones, 1, 0f, _b.RowSums, 1);
+        _q.MatMul(_b.Nll, seqLen, _b.Ones, 1, _b.RowSums, 1, batch, 1, seqLen - 1);
     }
 }

@@ -13,11 +13,10 @@ namespace SliceGpt.Runtime.Inference.Cuda;
 public sealed partial class CudaSession<T> : IInferenceSession where T : unmanaged
 {
     private readonly CudaExecutableModel<T> _owner;
-    private readonly CudaDevice _device;
+    private readonly IGpu _device;
     private readonly CudaModelWeights<T> _weights;
     private readonly ModelConfig _c;
-    private readonly CudaStream _stream;
-    private readonly BlasHandle _blas;
+    private readonly IGpuQueue<T> _q;            // the session's stream and cuBLAS handle
     private readonly SessionBuffers<T> _b;
     private readonly int _maxWidth;              // widest residual of the (possibly sliced) model
     private readonly int _qkvDim;
@@ -49,15 +48,20 @@ public sealed partial class CudaSession<T> : IInferenceSession where T : unmanag
         _qkvDim = c.QDim + 2 * c.KvDim;
         try
         {
-            using var scope = _device.Context.Bind();
-            _stream = _device.Context.CreateStream();
-            _blas = new BlasHandle(_device.Context);
-            _b = new SessionBuffers<T>(_device, c, _maxWidth, maxBatch, maxSeqLen, cachedLayers);
+            using var scope = _device.Bind();
+            _q = _device.CreateQueue<T>();
+            try
+            {
+                _b = new SessionBuffers<T>(_device, c, _maxWidth, maxBatch, maxSeqLen, cachedLayers);
+            }
+            catch
+            {
+                _q.Dispose();
+                throw;
+            }
         }
         catch
         {
-            _blas?.Dispose();
-            _stream?.Dispose();
             owner.Release();
             throw;
         }
@@ -85,8 +89,8 @@ public sealed partial class CudaSession<T> : IInferenceSession where T : unmanag
     /// <summary>Device bytes held by this session (activations, KV cache, workspaces).</summary>
     public long DeviceBytes => _b.Bytes;
 
-    /// <summary>The stream every operation of this session is queued on.</summary>
-    internal CudaStream Stream => _stream;
+    /// <summary>The stream every operation of this session is queued on (null on an emulated device).</summary>
+    internal CudaStream? Stream => _q.Stream;
 
     /// <inheritdoc/>
     public void Reset() => Position = 0;
@@ -101,14 +105,14 @@ public sealed partial class CudaSession<T> : IInferenceSession where T : unmanag
         if (Position + tokens.Length > MaxSeqLen)
             throw new ArgumentOutOfRangeException(nameof(tokens), $"{Position} + {tokens.Length} tokens exceed the session's {MaxSeqLen} positions");
         CheckIds(tokens);
-        using var scope = _device.Context.Bind();
+        using var scope = _device.Bind();
         UploadTokens(tokens);
         Forward(1, tokens.Length, Position);
         Position += tokens.Length;
         ComputeLogits(tokens.Length - 1, 1);
-        _stream.CopyToHost(_b.Logits.Slice(0, _c.VocabSize), _logitsOut);
+        _q.Download(_b.Logits.Slice(0, _c.VocabSize), _logitsOut);
         // The pageable copy has completed; synchronising also surfaces a fault of this step's kernels here.
-        _stream.Synchronize();
+        _q.Synchronize();
         return _logitsOut;
     }
 
@@ -128,13 +132,13 @@ public sealed partial class CudaSession<T> : IInferenceSession where T : unmanag
         CheckRows(rows, batch, seqLen);
         if (nllPerRow.Length < batch)
             throw new ArgumentException($"{batch} rows need {batch} sums, the span holds {nllPerRow.Length}", nameof(nllPerRow));
-        using var scope = _device.Context.Bind();
+        using var scope = _device.Bind();
         Position = 0;
         UploadTokens(rows);
         Forward(batch, seqLen, 0);
         SumRowNegLogLikelihoods(batch, seqLen);
-        _stream.CopyToHost(_b.RowSums.Slice(0, batch), nllPerRow[..batch]);
-        _stream.Synchronize();
+        _q.Download(_b.RowSums.Slice(0, batch), nllPerRow[..batch]);
+        _q.Synchronize();
     }
 
     /// <summary>
@@ -148,7 +152,7 @@ public sealed partial class CudaSession<T> : IInferenceSession where T : unmanag
         int vocab = _c.VocabSize, n = batch * seqLen;
         if (logits.Length < (long)n * vocab)
             throw new ArgumentException($"{n} rows of {vocab} logits need {(long)n * vocab} elements, the span holds {logits.Length}", nameof(logits));
-        using var scope = _device.Context.Bind();
+        using var scope = _device.Bind();
         Position = 0;
         UploadTokens(rows);
         Forward(batch, seqLen, 0);
@@ -156,9 +160,9 @@ public sealed partial class CudaSession<T> : IInferenceSession where T : unmanag
         {
             int count = Math.Min(_b.LogitRows, n - start);
             ComputeLogits(start, count);
-            _stream.CopyToHost(_b.Logits.Slice(0, (long)count * vocab), logits.Slice(start * vocab, count * vocab));
+            _q.Download(_b.Logits.Slice(0, (long)count * vocab), logits.Slice(start * vocab, count * vocab));
         }
-        _stream.Synchronize();
+        _q.Synchronize();
     }
 
     /// <summary>Frees the session's stream, cuBLAS handle and device memory, and returns its hold on the model. Idempotent.</summary>
@@ -168,15 +172,13 @@ public sealed partial class CudaSession<T> : IInferenceSession where T : unmanag
             return;
         try
         {
-            using var scope = _device.Context.Bind();
-            // Work still queued must not run on freed memory.
-            _stream.Synchronize();
+            using var scope = _device.Bind();
+            // The queue waits for its work first: nothing queued may run on freed memory.
+            _q.Dispose();
         }
         finally
         {
             _b.Dispose();
-            _blas.Dispose();
-            _stream.Dispose();
             _owner.Release();
         }
     }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using SliceGpt.Native.Cuda;
 
 namespace SliceGpt.Runtime.Inference.Cuda;
@@ -34,45 +35,31 @@ internal sealed class ArenaLayout
 /// </summary>
 internal sealed class DeviceArena : IDisposable
 {
-    private readonly DeviceBuffer<byte> _buffer;
+    private readonly IDeviceBlock _block;
 
-    private DeviceArena(DeviceBuffer<byte> buffer) => _buffer = buffer;
+    private DeviceArena(IDeviceBlock block) => _block = block;
 
     /// <summary>The size in bytes.</summary>
-    public long Bytes => _buffer.Length;
+    public long Bytes => _block.Bytes;
 
     /// <summary>Allocates <paramref name="layout"/>; an out-of-memory error says what needed how much and what was free.</summary>
-    public static DeviceArena Allocate(CudaContext context, ArenaLayout layout, string what)
-    {
-        try
-        {
-            return new DeviceArena(context.Allocate<byte>(layout.Bytes));
-        }
-        catch (CudaException e) when (e.StatusCode == (int)CuResult.OutOfMemory)
-        {
-            var (free, total) = context.MemoryInfo();
-            throw new CudaException(e.Library, e.StatusCode, e.StatusName, "cuMemAlloc",
-                $"{what} needs {Mebibytes(layout.Bytes)} MiB of device memory; {context.Device.Name} has {Mebibytes(free)} MiB free of {Mebibytes(total)} MiB");
-        }
-    }
+    public static DeviceArena Allocate(IGpu gpu, ArenaLayout layout, string what) => new(gpu.Allocate(layout.Bytes, what));
 
     /// <summary>The region <paramref name="slot"/>, valid while the arena is alive.</summary>
     public DeviceMemory<T> View<T>(ArenaSlot<T> slot) where T : unmanaged =>
-        slot.Length == 0 ? default : new DeviceMemory<T>(_buffer.Address + (ulong)slot.ByteOffset, slot.Length);
+        slot.Length == 0 ? default : new DeviceMemory<T>(_block.Address + (ulong)slot.ByteOffset, slot.Length);
 
     /// <summary>Copies <paramref name="source"/> into the region at <paramref name="byteOffset"/> (synchronous).</summary>
-    public void Upload(ReadOnlySpan<byte> source, long byteOffset) => _buffer.CopyFromHost(source, byteOffset);
+    public void Upload(ReadOnlySpan<byte> source, long byteOffset) => _block.Upload(source, byteOffset);
 
     /// <summary>Copies <paramref name="data"/> into <paramref name="slot"/> (synchronous; for setup, not per token).</summary>
     public void Upload<T>(ArenaSlot<T> slot, ReadOnlySpan<T> data) where T : unmanaged
     {
         if (data.Length != slot.Length)
             throw new ArgumentException($"the region holds {slot.Length} elements, the data {data.Length}", nameof(data));
-        Upload(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data), slot.ByteOffset);
+        Upload(MemoryMarshal.AsBytes(data), slot.ByteOffset);
     }
 
     /// <summary>Frees the allocation; idempotent.</summary>
-    public void Dispose() => _buffer.Dispose();
-
-    private static long Mebibytes(long bytes) => (bytes + (1 << 20) - 1) >> 20;
+    public void Dispose() => _block.Dispose();
 }

@@ -36,7 +36,7 @@ internal sealed class SessionBuffers<T> : IDisposable where T : unmanaged
     public readonly DeviceMemory<T>[] KeyCache;    // (cachedLayers) × (maxBatch, maxSeqLen, kvDim)
     public readonly DeviceMemory<T>[] ValueCache;  // (cachedLayers) × (maxBatch, maxSeqLen, kvDim)
 
-    public SessionBuffers(CudaDevice device, ModelConfig c, int maxWidth, int maxBatch, int maxSeqLen, int cachedLayers)
+    public SessionBuffers(IGpu device, ModelConfig c, int maxWidth, int maxBatch, int maxSeqLen, int cachedLayers)
     {
         long maxTokens = (long)maxBatch * maxSeqLen;
         LogitRows = (int)Math.Min(maxTokens, LogitChunk);
@@ -67,7 +67,7 @@ internal sealed class SessionBuffers<T> : IDisposable where T : unmanaged
             values[l] = layout.Reserve<T>(maxTokens * c.KvDim);
         }
 
-        _arena = DeviceArena.Allocate(device.Context, layout, $"a session of {maxBatch}×{maxSeqLen} tokens");
+        _arena = DeviceArena.Allocate(device, layout, $"a session of {maxBatch}×{maxSeqLen} tokens");
         try
         {
             (X, R, H, Qkv, Att, Up, Act) = (_arena.View(x), _arena.View(r), _arena.View(h), _arena.View(qkv), _arena.View(att), _arena.View(up), _arena.View(act));

@@ -22,9 +22,9 @@ internal sealed class WeightUploader<T> where T : unmanaged
     private T[]? _chunk;
 
     /// <summary>Ends planning and allocates the arena; the next walk uploads. Returns the arena, which the caller owns.</summary>
-    public DeviceArena Allocate(CudaContext context, string what)
+    public DeviceArena Allocate(IGpu gpu, string what)
     {
-        _arena = DeviceArena.Allocate(context, _layout, what);
+        _arena = DeviceArena.Allocate(gpu, _layout, what);
         _layout = new ArenaLayout();
         _placed.Clear();
         _placedFloat32.Clear();

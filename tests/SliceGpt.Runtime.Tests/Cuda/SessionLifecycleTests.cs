@@ -1,14 +1,13 @@
-using SliceGpt.Runtime.Inference;
 using SliceGpt.Runtime.Inference.Cuda;
 using SliceGpt.Runtime.Models;
+using SliceGpt.Runtime.Tests.Cuda.Emulation;
 using SliceGpt.Runtime.Tests.Inference;
 using SliceGpt.Runtime.Tests.Slicing;
 
 namespace SliceGpt.Runtime.Tests.Cuda;
 
 /// <summary>Sessions as a server uses them: from pool threads, concurrently, without allocating per token, and disposed in any order.</summary>
-[Category("Gpu")]
-public sealed class CudaSessionTests : CudaTestBase
+public abstract class SessionLifecycleTests(TestDevice device) : SessionTestBase(device)
 {
     private static readonly int[] Tokens = [3, 17, 0, 39, 8, 8, 25, 11, 2, 30, 5, 19];
 
@@ -51,7 +50,8 @@ public sealed class CudaSessionTests : CudaTestBase
     [Test]
     public void DecodeSteps_AllocateNoManagedMemory()
     {
-        // llama2.c's rule: buffers are allocated once per session. The returned logits are a reused buffer.
+        // llama2.c's rule: buffers are allocated once per session; the returned logits are a reused buffer. (On the
+        // emulated device this covers the session's own code; on the GPU also the launchers and cuBLAS calls.)
         using var gpu = Prepare<Half>(ModelLoader.Load<float>(SharedPaths.Get("models", "stories260K", "stories260K.bin")));
         using var session = gpu.CreateSession(1, 128);
         session.Prefill([1, 400, 32]);
@@ -67,8 +67,7 @@ public sealed class CudaSessionTests : CudaTestBase
     [Test]
     public void Dispose_IsIdempotent_AndUseAfterDisposeThrows()
     {
-        var backend = new CudaBackend();
-        var gpu = (CudaExecutableModel<float>)backend.Prepare(InvarianceTests.Synthetic<float>("opt"));
+        var gpu = Prepare<float>(InvarianceTests.Synthetic<float>("opt"));
         var session = gpu.CreateSession(1, 8);
         session.Dispose();
         session.Dispose();
@@ -77,27 +76,30 @@ public sealed class CudaSessionTests : CudaTestBase
         gpu.Dispose();
         Assert.That(gpu.IsReleased, Is.True);
         Assert.Throws<ObjectDisposedException>(() => gpu.CreateSession(1, 8));
-        backend.Dispose();
-        backend.Dispose();
-        Assert.Throws<ObjectDisposedException>(() => backend.Prepare(InvarianceTests.Synthetic<float>("opt")));
     }
 
     [Test]
-    public void SessionsKeepTheirModelAndBackendAlive()
+    public void SessionsKeepTheirModelAlive_AndEverythingIsFreedAtTheEnd()
     {
-        // The owner may be disposed first (a server shutting down with requests in flight): the weights and the
-        // context go only with the last session.
-        var backend = new CudaBackend();
-        var gpu = (CudaExecutableModel<float>)backend.Prepare(InvarianceTests.Synthetic<float>("llama"));
+        // The owner may be disposed first (a server shutting down with requests in flight): the weights go only with
+        // the last session.
+        int blocksBefore = (Gpu as EmulatedGpu)?.LiveBlocks ?? 0;
+        var gpu = Prepare<float>(InvarianceTests.Synthetic<float>("llama"));
         var session = gpu.CreateSession(1, Tokens.Length);
+        var other = gpu.CreateSession(2, 4);
         var before = SessionLogits(session, Tokens, 1);
-        backend.Dispose();
         gpu.Dispose();
         Assert.That(gpu.IsReleased, Is.False);
         FamilyForwardTests.AssertClose(SessionLogits(session, Tokens, 1), before, 1e-6);
         session.Dispose();
+        Assert.That(gpu.IsReleased, Is.False, "the other session still holds the weights");
+        other.Dispose();
         Assert.That(gpu.IsReleased, Is.True);
-        Assert.That(gpu.Device.IsReleased, Is.True);
+        if (Gpu is EmulatedGpu emulated)
+        {
+            Assert.That(emulated.LiveBlocks, Is.EqualTo(blocksBefore), "every arena freed");
+            Assert.That(emulated.LiveQueues, Is.Zero, "every queue disposed");
+        }
     }
 
     [Test]
@@ -110,18 +112,13 @@ public sealed class CudaSessionTests : CudaTestBase
         Assert.Throws<ArgumentException>(() => session.RowNegLogLikelihoods(new int[11], 2, 6, new double[2]));
         Assert.Throws<ArgumentOutOfRangeException>(() => gpu.CreateSession(1, 1000));   // past the model's 32 positions
         Assert.That(session.Prefill([1, 2]).Length, Is.EqualTo(40), "the session still works after rejected calls");
-    }
-
-    [Test]
-    public void Descriptions_NameTheGpuAndThePrecision()
-    {
-        using var gpu = Backend.Prepare(InvarianceTests.Synthetic<float>("llama"), CudaPrecision.BFloat16);
-        using IInferenceSession session = gpu.CreateSession(1, 4);
-        Assert.Multiple(() =>
-        {
-            Assert.That(Backend.Name, Is.EqualTo("cuda"));
-            Assert.That(Backend.Description, Does.Contain(Backend.Device.Name).And.Contain("compute capability").And.Contain("CUDA driver"));
-            Assert.That(session.Backend, Is.EqualTo($"cuda ({Backend.Device.Name}, bf16 weights and activations, fp32 accumulation)"));
-        });
+        Assert.That(session.Position, Is.EqualTo(2));
     }
 }
+
+/// <summary>The lifecycle tests on the GPU.</summary>
+[Category("Gpu")]
+public sealed class CudaSessionLifecycleTests() : SessionLifecycleTests(TestDevice.Cuda);
+
+/// <summary>The lifecycle tests on the emulated device.</summary>
+public sealed class EmulatedSessionLifecycleTests() : SessionLifecycleTests(TestDevice.Emulated);

@@ -1,4 +1,3 @@
-using SliceGpt.Native.Cuda;
 using SliceGpt.Runtime.Inference.Cpu;
 using SliceGpt.Runtime.Inference.Cuda;
 using SliceGpt.Runtime.Models;
@@ -12,8 +11,7 @@ namespace SliceGpt.Runtime.Tests.Cuda;
 /// The single-block runners the slicing pipeline uses (EmbedRows, AttentionResidual, MlpResidual, ParallelBlock) on
 /// device buffers, against CpuSession's, for a model's own sliced blocks and for a separately uploaded probe block.
 /// </summary>
-[Category("Gpu")]
-public sealed class CudaBlockTests : CudaTestBase
+public abstract class BlockRunnerTests(TestDevice device) : SessionTestBase(device)
 {
     private const int Batch = 2, SeqLen = 7, N = Batch * SeqLen;
 
@@ -27,12 +25,13 @@ public sealed class CudaBlockTests : CudaTestBase
         var tokens = Tokens(model);
         using var gpu = Prepare<float>(model);
         using var session = gpu.CreateBlockSession(Batch, SeqLen);
-        using var output = Backend.Context.Allocate<float>(N * model.Embedding.Cols);
+        var (block, output) = Allocate(N * model.Embedding.Cols);
+        using var _ = block;
         session.EmbedRows(tokens, Batch, SeqLen, output);
         var expected = new float[N * model.Embedding.Cols];
         using (var cpu = new CpuSession<float>(model, Batch, SeqLen, cachedLayers: 1))
             cpu.EmbedRows(tokens, Batch, SeqLen, expected);
-        AssertClose(Download(session, output), expected);
+        AssertClose(Read(session, block), expected);
     }
 
     [TestCase(0)]
@@ -51,14 +50,20 @@ public sealed class CudaBlockTests : CudaTestBase
         cpu.AttentionResidual(layer, x, expectedMid, Batch, SeqLen);
         cpu.MlpResidual(layer, h, expectedY, N);
 
-        using var dx = Backend.Context.Upload<float>(x);
-        using var dh = Backend.Context.Upload<float>(h);
-        using var mid = Backend.Context.Allocate<float>(N * layer.DMid);
-        using var y = Backend.Context.Allocate<float>(N * layer.DOut);
-        session.AttentionResidual(gpu.Weights.Layers[l], dx, mid, Batch, SeqLen);
-        session.MlpResidual(gpu.Weights.Layers[l], dh, y, N);
-        AssertClose(Download(session, mid), expectedMid);
-        AssertClose(Download(session, y), expectedY);
+        var (xBlock, dx) = Upload(x);
+        var (hBlock, dh) = Upload(h);
+        var (midBlock, mid) = Allocate(N * layer.DMid);
+        var (yBlock, y) = Allocate(N * layer.DOut);
+        using (xBlock)
+        using (hBlock)
+        using (midBlock)
+        using (yBlock)
+        {
+            session.AttentionResidual(gpu.Weights.Layers[l], dx, mid, Batch, SeqLen);
+            session.MlpResidual(gpu.Weights.Layers[l], dh, y, N);
+            AssertClose(Read(session, midBlock), expectedMid);
+            AssertClose(Read(session, yBlock), expectedY);
+        }
     }
 
     [Test]
@@ -76,20 +81,32 @@ public sealed class CudaBlockTests : CudaTestBase
         var expected = new float[N * probe.DOut];
         using (var cpu = new CpuSession<float>(fused, Batch, SeqLen, cachedLayers: 1))
             cpu.ParallelBlock(probe, x, expected, Batch, SeqLen);
-        using var dx = Backend.Context.Upload<float>(x);
-        using var y = Backend.Context.Allocate<float>(N * probe.DOut);
-        session.ParallelBlock(upload.Layer, dx, y, Batch, SeqLen);
-        AssertClose(Download(session, y), expected);
+        var (xBlock, dx) = Upload(x);
+        var (yBlock, y) = Allocate(N * probe.DOut);
+        using (xBlock)
+        using (yBlock)
+        {
+            session.ParallelBlock(upload.Layer, dx, y, Batch, SeqLen);
+            AssertClose(Read(session, yBlock), expected);
+        }
     }
 
-    private static float[] Download(CudaSession<float> session, DeviceBuffer<float> buffer)
+    [Test]
+    public void BlockRunners_RejectBlocksWiderThanTheSession()
     {
-        session.Synchronize();
-        return buffer.ToArray();
+        // With the head sliced too, every residual of the model is narrower than the dense block's.
+        var dense = InvarianceTests.Synthetic<float>("llama", Spec("llama"));
+        using var narrow = Prepare<float>(Sliced("llama", sliceHead: true));
+        using var session = narrow.CreateBlockSession(Batch, SeqLen);
+        using var wide = narrow.UploadLayer(dense.Layers[0]);
+        var (block, x) = Allocate(N * dense.Config.Dim);
+        using var _ = block;
+        Assert.Throws<ArgumentException>(() => session.AttentionResidual(wide.Layer, x, x, Batch, SeqLen));
     }
 
     private static void AssertClose(float[] actual, float[] expected)
     {
+        Assert.That(actual, Has.Length.EqualTo(expected.Length));
         double scale = expected.Max(v => Math.Abs((double)v));
         double worst = actual.Zip(expected, (a, e) => Math.Abs((double)a - e)).Max() / scale;
         Assert.That(worst, Is.LessThanOrEqualTo(Tolerance), $"max |Δ| relative to max |value| {scale:G4}");
@@ -109,9 +126,17 @@ public sealed class CudaBlockTests : CudaTestBase
 
     private static SyntheticSpec Spec(string family) => new(family, Dim: 32, Hidden: 40);
 
-    private static TransformerModel<float> Sliced(string family)
+    private static TransformerModel<float> Sliced(string family, bool sliceHead = false)
     {
         var model = InvarianceTests.Synthetic<float>(family, Spec(family));
-        return SliceGptPipeline.Slice(model, InvarianceTests.Calibration(model.Config.VocabSize), new SlicingOptions { Sparsity = 0.25 }).Model;
+        var options = new SlicingOptions { Sparsity = 0.25, SliceHead = sliceHead };
+        return SliceGptPipeline.Slice(model, InvarianceTests.Calibration(model.Config.VocabSize), options).Model;
     }
 }
+
+/// <summary>The block runners on the GPU.</summary>
+[Category("Gpu")]
+public sealed class CudaBlockRunnerTests() : BlockRunnerTests(TestDevice.Cuda);
+
+/// <summary>The block runners on the emulated device.</summary>
+public sealed class EmulatedBlockRunnerTests() : BlockRunnerTests(TestDevice.Emulated);
