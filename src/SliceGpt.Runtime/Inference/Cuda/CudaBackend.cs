@@ -21,7 +21,8 @@ public sealed class CudaBackend : IComputeBackend
     /// <exception cref="ArgumentOutOfRangeException">No GPU with that ordinal.</exception>
     public CudaBackend(int deviceOrdinal = 0, CudaPrecision defaultPrecision = CudaPrecision.Float32)
     {
-        _ = defaultPrecision.ShortName();
+        if (!Enum.IsDefined(defaultPrecision))
+            throw new ArgumentOutOfRangeException(nameof(defaultPrecision), defaultPrecision, "not a CUDA precision");
         DefaultPrecision = defaultPrecision;
         _device = CudaDevice.Open(deviceOrdinal);
     }

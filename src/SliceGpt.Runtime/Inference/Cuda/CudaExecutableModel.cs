@@ -23,6 +23,7 @@ public sealed class CudaExecutableModel<T> : IExecutableModel where T : unmanage
             Device = device;
             Config = model.Config;
             Precision = CudaPrecisionExtensions.Of<T>();
+            using var scope = device.Bind();
             Weights = CudaModelWeights<T>.Upload(device, model);
         }
         catch
@@ -75,6 +76,7 @@ public sealed class CudaExecutableModel<T> : IExecutableModel where T : unmanage
     internal CudaLayerUpload<T> UploadLayer(TransformerLayer<float> layer)
     {
         ObjectDisposedException.ThrowIf(IsReleased, this);
+        using var scope = Device.Bind();
         return CudaLayerUpload<T>.Upload(Device, layer);
     }
 
