@@ -45,6 +45,29 @@ public sealed class HostTypeTests
     }
 
     [Test]
+    public void PassingExtentChecksWithInterpolatedDescriptionsAllocateNothing()
+    {
+        // Launchers describe operands with interpolated strings; a decode step runs dozens of these checks, and
+        // steady-state decode must not allocate, so the text is formatted only when a check fails.
+        var memory = new DeviceMemory<float>(0x1000, 100);
+        string name = "x";
+        int rows = 3, width = 7;
+        memory.EnsureLength(21, $"{name} [{rows}, {width}]");
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+            memory.EnsureLength(rows * width + i % 50, $"{name} [{rows}, {width}]");
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var e = Assert.Throws<ArgumentException>(() => memory.EnsureLength(101, $"{name} [{rows}, {width}]"))!;
+        var nullView = Assert.Throws<ArgumentException>(() => default(DeviceMemory<float>).EnsureLength(1, $"{name} [{rows}]"))!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(allocated, Is.Zero);
+            Assert.That(e.Message, Does.Contain("x [3, 7]").And.Contain("101").And.Contain("100"));
+            Assert.That(nullView.Message, Does.Contain("x [3]").And.Contain("null"));
+        });
+    }
+
+    [Test]
     public void RopeTablesAreCosinesAndSinesOfPositionTimesFrequency()
     {
         double[] inverse = [1.0, 0.01];

@@ -1,3 +1,5 @@
+using SliceGpt.Native.Cuda.Interop;
+
 namespace SliceGpt.Native.Cuda;
 
 // Row-major forms. A row-major r×c matrix with row length ld is, read column-major, its c×r transpose with
@@ -35,6 +37,31 @@ public sealed partial class BlasHandle
         CheckRowMajor("y [rows, outFeatures]", y, rows, outFeatures, outFeatures);
         GemmCore(stream, true, false, outFeatures, rows, inFeatures, 1f, weight, inFeatures, x, inFeatures,
             accumulate ? 1f : 0f, y, outFeatures);
+    }
+
+    /// <summary>
+    /// As <see cref="Linear{T}"/>, but Y is fp32 while X and the weight are stored as <typeparamref name="T"/>
+    /// (float, <see cref="Half"/> or <see cref="BFloat16"/>): cuBLAS's mixed-type GemmEx (A and B in T, C in
+    /// CUDA_R_32F, fp32 compute). A half-precision model's head writes its logits this way, so the final sums are
+    /// never rounded to 16 bits before a softmax or a perplexity reads them.
+    /// </summary>
+    public unsafe void LinearToFloat<T>(CudaStream stream, DeviceMemory<T> x, DeviceMemory<T> weight, DeviceMemory<float> y,
+        int rows, int inFeatures, int outFeatures, bool accumulate = false) where T : unmanaged
+    {
+        CheckDims(rows, outFeatures, inFeatures);
+        CheckRowMajor("x [rows, inFeatures]", x, rows, inFeatures, inFeatures);
+        CheckRowMajor("weight [outFeatures, inFeatures]", weight, outFeatures, inFeatures, inFeatures);
+        CheckRowMajor("y [rows, outFeatures]", y, rows, outFeatures, outFeatures);
+        var type = CudaTypes.DataType<T>();
+        if (type == CudaDataType.Real64F)
+            throw new NotSupportedException("LinearToFloat takes float, Half or BFloat16 operands");
+        if (rows == 0 || outFeatures == 0)
+            return;
+        float alpha = 1f, beta = accumulate ? 1f : 0f;
+        using var scope = Bind(stream);
+        CublasCheck.ThrowIfFailed(Cublas.GemmEx(_handle, CublasOperation.Transpose, CublasOperation.None, outFeatures, rows,
+            inFeatures, &alpha, weight.Address, type, inFeatures, x.Address, type, inFeatures, &beta, y.Address,
+            CudaDataType.Real32F, outFeatures, ComputeType(type), CublasGemmAlgorithm.Default));
     }
 
     /// <summary>

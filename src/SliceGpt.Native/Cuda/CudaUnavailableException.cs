@@ -17,6 +17,17 @@ public sealed class CudaUnavailableException : Exception
         Tried = tried;
     }
 
+    /// <summary>
+    /// Creates the exception for a library that loaded but cannot serve (for example a driver that reports no GPU):
+    /// <paramref name="reason"/> says what failed, <paramref name="tried"/> what was attempted.
+    /// </summary>
+    public CudaUnavailableException(CudaLibrary library, string reason, IReadOnlyList<string> tried)
+        : base($"{reason}; {Remedy(library)}. Tried: {string.Join("; ", tried)}")
+    {
+        Library = library;
+        Tried = tried;
+    }
+
     private static string Describe(CudaLibrary library) => library switch
     {
         CudaLibrary.Driver => "the CUDA driver (libcuda.so.1)",

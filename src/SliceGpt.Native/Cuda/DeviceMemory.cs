@@ -60,6 +60,17 @@ public readonly struct DeviceMemory<T> where T : unmanaged
             throw new ArgumentException($"{what}: needs {required} elements but the device memory holds {Length}");
     }
 
+    /// <summary>
+    /// As <see cref="EnsureLength(long, string)"/>, for a description built by interpolation: the compiler picks
+    /// this overload for non-constant interpolated strings, and the text is formatted only when the check fails,
+    /// so a passing check allocates nothing.
+    /// </summary>
+    public void EnsureLength(long required, [InterpolatedStringHandlerArgument("", nameof(required))] ref ExtentMessageHandler<T> what)
+    {
+        if (IsNull || Length < required)
+            EnsureLength(required, what.ToStringAndClear());
+    }
+
     /// <inheritdoc/>
     public override string ToString() => $"DeviceMemory<{typeof(T).Name}>(0x{Address:x}, {Length})";
 }

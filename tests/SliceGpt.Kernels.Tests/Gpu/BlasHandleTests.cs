@@ -61,6 +61,34 @@ public sealed class BlasHandleTests : GpuTestBase
     }
 
     [Test]
+    public void LinearToFloatWritesFp32FromHalfAndBFloat16Operands()
+    {
+        // Operands rounded to 16 bits (the reference uses the rounded values), products accumulated in fp32 and
+        // written in fp32: the only error is fp32 summation over 512 terms, ~1e-6 relative of |y| (about 10);
+        // 1e-4 absolute would still catch an output rounded to half (5e-3 at 10) or a wrong operand order.
+        const int rows = 9, inFeatures = 512, outFeatures = 40;
+        var xh = Storage.Representable<Half>(TestData.Uniform(rows * inFeatures, 70));
+        var wh = Storage.Representable<Half>(TestData.Uniform(outFeatures * inFeatures, 71));
+        using var dxh = UploadAs<Half>(xh);
+        using var dwh = UploadAs<Half>(wh);
+        using var dy = Context.Allocate<float>(rows * outFeatures);
+        _blas.LinearToFloat<Half>(Stream, dxh, dwh, dy, rows, inFeatures, outFeatures);
+        var expectedHalf = LinearReference(xh, wh, rows, inFeatures, outFeatures);
+        new Tolerance(1e-4, 1e-5).AssertClose(expectedHalf, Download(dy), "linear fp16 → fp32");
+
+        var xb = Storage.Representable<BFloat16>(TestData.Uniform(rows * inFeatures, 72));
+        var wb = Storage.Representable<BFloat16>(TestData.Uniform(outFeatures * inFeatures, 73));
+        using var dxb = UploadAs<BFloat16>(xb);
+        using var dwb = UploadAs<BFloat16>(wb);
+        _blas.LinearToFloat<BFloat16>(Stream, dxb, dwb, dy, rows, inFeatures, outFeatures);
+        var expectedBf16 = LinearReference(xb, wb, rows, inFeatures, outFeatures);
+        new Tolerance(1e-4, 1e-5).AssertClose(expectedBf16, Download(dy), "linear bf16 → fp32");
+
+        _blas.LinearToFloat<BFloat16>(Stream, dxb, dwb, dy, rows, inFeatures, outFeatures, accumulate: true);
+        new Tolerance(2e-4, 1e-5).AssertClose(expectedBf16.Select(v => 2 * v).ToArray(), Download(dy), "linear bf16 → fp32, accumulated");
+    }
+
+    [Test]
     public void RowMajorGemmHonoursTranspositions()
     {
         // C[m, n] = Aᵀ·B with A stored [k, m]: fp32, same error budget as the linear layer.
