@@ -21,7 +21,7 @@ internal sealed unsafe class EmulatedGpu : IGpu
 
     public EmulatedGpu() => _lifetime = new SharedLifetime(() => { });
 
-    public CudaDeviceInfo Info { get; } = new(0, "emulated GPU (host memory)", 0, 0, 4, 1L << 30, 1024, 48 << 10, 0);
+    public CudaDeviceInfo Info { get; } = new(0, "emulated GPU (host memory)", 0, 0, 4, 1L << 30, 1024, 48 << 10, 0, L2CacheBytes: 0);
 
     public bool IsReleased => _lifetime.IsReleased;
 
