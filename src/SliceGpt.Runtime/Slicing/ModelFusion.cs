@@ -12,25 +12,31 @@ namespace SliceGpt.Runtime.Slicing;
 public static class ModelFusion
 {
     /// <summary>Returns the fused model; <paramref name="model"/> is not modified.</summary>
-    public static TransformerModel<T> Fuse<T>(TransformerModel<T> model) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    public static TransformerModel<T> Fuse<T>(TransformerModel<T> model) where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        FuseShell(model) with { Layers = model.Layers.Select(layer => FuseLayer(layer, model.Config)).ToArray() };
+
+    /// <summary>
+    /// Fuses everything but the blocks: centres the embedding and position tables (LayerNorm models), folds the final
+    /// norm into the head (untying it) and makes the final norm weightless. <see cref="TransformerModel{T}.Layers"/> is
+    /// left as it is, so a streaming caller can fuse blocks one at a time with <see cref="FuseLayer{T}"/>.
+    /// </summary>
+    public static TransformerModel<T> FuseShell<T>(TransformerModel<T> model) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        var c = model.Config;
-        bool centre = c.Norm == NormKind.LayerNorm;
-        var weightless = new Norm<T>(NormKind.RmsNorm, null, null, c.NormEps, c.Dim);
-        var layers = model.Layers.Select(layer => FuseLayer(layer, c, centre, weightless)).ToArray();
+        bool centre = model.Config.Norm == NormKind.LayerNorm;
         return model with
         {
             Embedding = centre ? CentreRows(model.Embedding) : model.Embedding,
             Positions = model.Positions is null || !centre ? model.Positions : CentreRows(model.Positions),
-            Layers = layers,
-            FinalNorm = weightless,
+            FinalNorm = Weightless<T>(model.Config),
             Head = FoldNorm(model.FinalNorm, model.Head), // a new matrix: the head is untied from the embedding
         };
     }
 
-    private static TransformerLayer<T> FuseLayer<T>(TransformerLayer<T> layer, ModelConfig c, bool centre, Norm<T> weightless)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    /// <summary>Fuses one block: its norms' scales and shifts into the linears that read them, its residual writers centred.</summary>
+    public static TransformerLayer<T> FuseLayer<T>(TransformerLayer<T> layer, ModelConfig c) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        bool centre = c.Norm == NormKind.LayerNorm;
+        var weightless = Weightless<T>(c);
         var mlpNorm = c.Block == BlockKind.Parallel ? layer.AttentionNorm : layer.MlpNorm!;
         return layer with
         {
@@ -42,6 +48,9 @@ public static class ModelFusion
             Down = centre ? CentreOutputs(layer.Down) : layer.Down,
         };
     }
+
+    private static Norm<T> Weightless<T>(ModelConfig c) where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        new(NormKind.RmsNorm, null, null, c.NormEps, c.Dim);
 
     /// <summary>W ← W·diag(γ), b ← b + W·β (a bias is created when the norm has a shift).</summary>
     internal static Linear<T> FoldNorm<T>(Norm<T> norm, Linear<T> linear) where T : unmanaged, IBinaryFloatingPointIeee754<T>

@@ -17,9 +17,10 @@ public static class SliceGptPipeline
         IProgress<SlicingProgress>? progress = null) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         CheckInputs(model, calibration, options);
-        var fused = ModelFusion.Fuse(model);
-        using var engine = new CpuCalibrationEngine<T>(fused, calibration, options.CalibrationBatch);
-        return new PipelineRun<T>(fused, engine, options, progress).Execute((long)calibration.Rows * calibration.SeqLen);
+        var shell = ModelFusion.FuseShell(model);
+        using var engine = new CpuCalibrationEngine<T>(shell, calibration, options.CalibrationBatch);
+        var layers = new FusedLayers<T>(i => ModelFusion.FuseLayer(model.Layers[i], model.Config), model.Layers.Length);
+        return new PipelineRun<T>(shell, layers, engine, options, progress).Execute((long)calibration.Rows * calibration.SeqLen);
     }
 
     internal static void CheckInputs<T>(TransformerModel<T> model, CalibrationSet calibration, SlicingOptions options)
@@ -28,14 +29,22 @@ public static class SliceGptPipeline
         options.Validate();
         if (calibration.SeqLen > model.Config.MaxSeqLen)
             throw new SlicingException($"calibration rows of {calibration.SeqLen} tokens exceed the model's {model.Config.MaxSeqLen} positions");
-        if (model.Layers.Any(l => l.AttentionShortcut is not null || l.MlpShortcut is not null))
+        if (model.Config.Slicing is not null || model.Layers.Any(l => l.AttentionShortcut is not null || l.MlpShortcut is not null))
             throw new SlicingException("the model is already sliced; slice the original checkpoint instead");
     }
 }
 
-/// <summary>One pipeline run: the fused model being rewritten, layer by layer, with the engine's calibration signals.</summary>
-internal sealed class PipelineRun<T>(TransformerModel<T> fused, ICalibrationEngine<T> engine, SlicingOptions options,
-    IProgress<SlicingProgress>? progress) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+/// <summary>The fused blocks of a model, produced one at a time (from memory, or streamed from a checkpoint).</summary>
+/// <param name="Load">Returns fused block i.</param>
+/// <param name="Count">Number of blocks.</param>
+internal sealed record FusedLayers<T>(Func<int, TransformerLayer<T>> Load, int Count) where T : unmanaged, IBinaryFloatingPointIeee754<T>;
+
+/// <summary>
+/// One pipeline run: the fused model (its shell, and its blocks fetched one at a time) rewritten layer by layer with
+/// the engine's calibration signals. Only the block being sliced is held in its dense form.
+/// </summary>
+internal sealed class PipelineRun<T>(TransformerModel<T> fused, FusedLayers<T> fusedLayers, ICalibrationEngine<T> engine,
+    SlicingOptions options, IProgress<SlicingProgress>? progress) where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
     private readonly int _dim = fused.Config.Dim;
     private readonly List<SignalSpectrum> _spectra = [];
@@ -51,13 +60,14 @@ internal sealed class PipelineRun<T>(TransformerModel<T> fused, ICalibrationEngi
         engine.Project(q, d);
         Report(-1, "embeddings rotated");
 
-        var layers = new TransformerLayer<T>[c.NLayers];
-        var widths = new LayerWidths[c.NLayers];
+        var layers = new TransformerLayer<T>[fusedLayers.Count];
+        var widths = new LayerWidths[fusedLayers.Count];
         for (int l = 0; l < layers.Length; l++)
         {
+            var dense = fusedLayers.Load(l);
             var (layer, qNext, dNext, w) = c.Block == BlockKind.Parallel
-                ? SliceParallelLayer(l, fused.Layers[l], q, d)
-                : SliceSequentialLayer(l, fused.Layers[l], q, d);
+                ? SliceParallelLayer(l, dense, q, d)
+                : SliceSequentialLayer(l, dense, q, d);
             layers[l] = layer;
             widths[l] = w;
             (q, d) = (qNext, dNext);
@@ -80,7 +90,7 @@ internal sealed class PipelineRun<T>(TransformerModel<T> fused, ICalibrationEngi
 
         var up = RotateInputs(layer.Up, qMid, dMid);
         engine.MlpProbe(layer with { Qkv = qkv, AttentionOut = attentionOut, Up = up, MlpShortcut = BackToOriginalBasis(qMid, dMid) });
-        var (qOut, dOut) = Basis($"layer {l} output", l, isLast: l == fused.Layers.Length - 1);
+        var (qOut, dOut) = Basis($"layer {l} output", l, isLast: l == fusedLayers.Count - 1);
         var sliced = layer with
         {
             Qkv = qkv,
@@ -100,7 +110,7 @@ internal sealed class PipelineRun<T>(TransformerModel<T> fused, ICalibrationEngi
         var qkv = RotateInputs(layer.Qkv, q, dIn);
         var up = RotateInputs(layer.Up, q, dIn);
         engine.ParallelProbe(layer with { Qkv = qkv, Up = up, AttentionShortcut = BackToOriginalBasis(q, dIn) });
-        var (qOut, dOut) = Basis($"layer {l} output", l, isLast: l == fused.Layers.Length - 1);
+        var (qOut, dOut) = Basis($"layer {l} output", l, isLast: l == fusedLayers.Count - 1);
         var sliced = layer with
         {
             Qkv = qkv,
@@ -147,5 +157,5 @@ internal sealed class PipelineRun<T>(TransformerModel<T> fused, ICalibrationEngi
     // Q[:, :d]ᵀ: lets a probe write its residual in the original basis, where the next PCA is taken.
     private Matrix<T> BackToOriginalBasis(PrincipalBasis q, int d) => DoubleMatrix.ToMatrix<T>(d, _dim, DoubleMatrix.LeadingColumnsTransposed(q.Q, _dim, d));
 
-    private void Report(int layer, string stage) => progress?.Report(new SlicingProgress(layer, fused.Layers.Length, stage));
+    private void Report(int layer, string stage) => progress?.Report(new SlicingProgress(layer, fusedLayers.Count, stage));
 }
