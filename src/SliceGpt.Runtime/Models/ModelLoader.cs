@@ -25,15 +25,25 @@ public static class ModelLoader
     /// <summary>Loads the whole model, converting the stored weights to <typeparamref name="T"/>.</summary>
     public static TransformerModel<T> Load<T>(string path) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        using var checkpoint = Open(path);
+        return checkpoint.Adapter.Load<T>(checkpoint.Source, checkpoint.Config);
+    }
+
+    /// <summary>
+    /// Opens a checkpoint without reading its weights: the adapter, the validated configuration and the memory-mapped
+    /// tensors, for callers that read blocks one at a time (<see cref="ArchitectureAdapter.LoadShell{T}"/>,
+    /// <see cref="ArchitectureAdapter.LoadLayer{T}"/>). Dispose it to unmap the files.
+    /// </summary>
+    public static OpenCheckpoint Open(string path)
+    {
         if (IsLlama2cFile(path))
         {
-            using var checkpoint = Llama2cCheckpoint.Open(path);
-            var config = ConfigOf(checkpoint.Header);
-            return ArchitectureRegistry.For(config.Family).Load<T>(checkpoint, config);
+            var llama2c = Llama2cCheckpoint.Open(path);
+            var config = ConfigOf(llama2c.Header);
+            return new OpenCheckpoint(ArchitectureRegistry.For(config.Family), config, llama2c);
         }
         var (adapter, hfConfig) = ReadHuggingFaceConfig(ConfigJson.Load(ConfigPath(path)));
-        using var source = SafetensorsCheckpoint.Open(path);
-        return adapter.Load<T>(source, hfConfig);
+        return new OpenCheckpoint(adapter, hfConfig, SafetensorsCheckpoint.Open(path));
     }
 
     /// <summary>The adapter and validated configuration of a config.json, with its slicegpt section when present.</summary>

@@ -44,21 +44,22 @@ public sealed class CovarianceAccumulator
         Tokens += rows;
     }
 
-    /// <summary>
-    /// The full symmetric matrix H (a copy), after checking it is finite.
-    /// </summary>
+    /// <summary>The full symmetric matrix H (a copy), after checking it is finite.</summary>
     /// <exception cref="SlicingException">A non-finite value: the model's activations overflowed or are NaN.</exception>
-    public double[] Covariance(string signal)
+    public double[] Covariance(string signal) => CompleteUpper((double[])_h.Clone(), Dim, signal);
+
+    /// <summary>Mirrors the upper triangle of the row-major <paramref name="dim"/>² matrix <paramref name="h"/> into its lower one, in place, checking every value is finite.</summary>
+    /// <exception cref="SlicingException">A non-finite value: the model's activations overflowed or are NaN.</exception>
+    public static double[] CompleteUpper(double[] h, int dim, string signal)
     {
-        var h = (double[])_h.Clone();
-        for (int r = 0; r < Dim; r++)
+        for (int r = 0; r < dim; r++)
         {
-            for (int c = r; c < Dim; c++)
+            for (int c = r; c < dim; c++)
             {
-                double v = h[r * Dim + c];
+                double v = h[r * dim + c];
                 if (!double.IsFinite(v))
                     throw new SlicingException($"{signal}: the calibration covariance is not finite (entry [{r}, {c}] = {v}); the model's activations overflow or are NaN");
-                h[c * Dim + r] = v;
+                h[c * dim + r] = v;
             }
         }
         return h;

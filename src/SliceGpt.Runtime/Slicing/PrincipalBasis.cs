@@ -30,17 +30,34 @@ public sealed class PrincipalBasis
     /// <summary>Damps H by 0.01·mean(diag H) and eigendecomposes it with LAPACK dsyevd in float64.</summary>
     public static PrincipalBasis FromCovariance(double[] h, int dim)
     {
+        double damping = Damp(h, dim);
+        var eigenvalues = new double[dim];
+        CpuLapack.SymmetricEigenDescending(dim, h, eigenvalues);
+        return FromEigen(h, eigenvalues, damping, dim);
+    }
+
+    /// <summary>Adds 0.01·mean(diag H) to the diagonal of H, in place, and returns the amount added.</summary>
+    public static double Damp(double[] h, int dim)
+    {
         double damping = 0;
         for (int i = 0; i < dim; i++)
             damping += h[i * dim + i];
         damping = DampingFactor * damping / dim;
         for (int i = 0; i < dim; i++)
             h[i * dim + i] += damping;
+        return damping;
+    }
+
+    /// <summary>
+    /// The basis from a damped covariance's eigendecomposition (descending; column j of <paramref name="q"/> the j-th
+    /// eigenvector), however it was computed; <paramref name="damping"/> is subtracted back from the spectrum.
+    /// </summary>
+    public static PrincipalBasis FromEigen(double[] q, double[] dampedEigenvalues, double damping, int dim)
+    {
         var eigenvalues = new double[dim];
-        CpuLapack.SymmetricEigenDescending(dim, h, eigenvalues);
         for (int i = 0; i < dim; i++)
-            eigenvalues[i] -= damping;
-        return new PrincipalBasis(dim, h, eigenvalues);
+            eigenvalues[i] = dampedEigenvalues[i] - damping;
+        return new PrincipalBasis(dim, q, eigenvalues);
     }
 
     /// <summary>A basis given directly (tests: an arbitrary orthogonal matrix).</summary>
