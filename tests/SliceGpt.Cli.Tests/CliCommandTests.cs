@@ -107,4 +107,35 @@ public class CliCommandTests
             File.Delete(file);
         }
     }
+
+    [Test]
+    public void DeviceCuda_WithoutAGpu_IsAClearOneLineError_NotAFallback()
+    {
+        if (Runtime.Inference.Cuda.CudaBackend.IsAvailable(out _))
+            Assert.Ignore("a GPU is present here: --device cuda runs");
+        var (code, output, err) = CliRunner.Run("ppl", "--model", Stories, "--data", Data, "--seqlen", "256", "--max-rows", "1", "--device", "cuda");
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(output, Is.Empty, "no result computed elsewhere");
+        Assert.That(err.Trim().Split('\n'), Has.Length.EqualTo(1));
+        Assert.That(err, Does.Contain("libcuda"));
+    }
+
+    [Test]
+    public void DeviceAuto_SaysWhichBackendRan()
+    {
+        var (code, output, err) = CliRunner.Run("ppl", "--model", Stories, "--data", Data, "--seqlen", "256", "--max-rows", "1", "--json");
+        Assert.That(code, Is.EqualTo(0), err);
+        using var doc = JsonDocument.Parse(output);
+        var backend = doc.RootElement.GetProperty("backend").GetString();
+        Assert.That(backend, Does.StartWith(Runtime.Inference.Cuda.CudaBackend.IsAvailable(out _) ? "cuda" : "cpu"));
+    }
+
+    [TestCase("--device", "tpu")]
+    [TestCase("--precision", "fp8")]
+    public void UnknownDeviceOrPrecision_IsAParseError(string option, string value)
+    {
+        var (code, _, err) = CliRunner.Run("generate", "--model", Stories, option, value);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err, Does.Contain(value));
+    }
 }

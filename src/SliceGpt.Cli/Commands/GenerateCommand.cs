@@ -1,6 +1,5 @@
 using System.CommandLine;
 using SliceGpt.Runtime.Inference;
-using SliceGpt.Runtime.Inference.Cpu;
 using SliceGpt.Runtime.Models;
 
 namespace SliceGpt.Cli.Commands;
@@ -20,7 +19,9 @@ internal static class GenerateCommand
         var topP = new Option<float>("--top-p") { Description = "Nucleus sampling mass in (0, 1]", DefaultValueFactory = _ => 0.9f };
         var seed = new Option<ulong>("--seed") { Description = "Sampler seed", DefaultValueFactory = _ => 42UL };
         var json = CommonOptions.Json();
-        var command = new Command("generate", "Generate text") { model, tokenizer, prompt, steps, temperature, topP, seed, json };
+        var device = DeviceOptions.Device();
+        var precision = DeviceOptions.Precision();
+        var command = new Command("generate", "Generate text") { model, tokenizer, prompt, steps, temperature, topP, seed, device, precision, json };
         command.SetAction(parse =>
         {
             var modelPath = parse.GetValue(model)!;
@@ -34,7 +35,7 @@ internal static class GenerateCommand
             var tok = ModelInputs.LoadTokenizer(modelPath, parse.GetValue(tokenizer));
             var loaded = ModelLoader.Load<float>(modelPath);
             bool asJson = parse.GetValue(json);
-            using var backend = new CpuBackend();
+            using var backend = DeviceOptions.Resolve(parse.GetValue(device)!, parse.GetValue(precision), loaded.Config.StorageDType);
             using var executable = backend.Prepare(loaded);
             int promptLength = tok.Encode(parse.GetValue(prompt)!, tok.AddsBosByDefault).Length;
             int maxSeq = Math.Min(loaded.Config.MaxSeqLen, promptLength + options.Steps);

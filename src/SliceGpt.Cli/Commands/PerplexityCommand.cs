@@ -1,6 +1,5 @@
 using System.CommandLine;
 using SliceGpt.Runtime.Inference;
-using SliceGpt.Runtime.Inference.Cpu;
 using SliceGpt.Runtime.Models;
 
 namespace SliceGpt.Cli.Commands;
@@ -19,7 +18,9 @@ internal static class PerplexityCommand
         var maxRows = new Option<int?>("--max-rows") { Description = "Evaluate at most this many rows" };
         var batch = new Option<int>("--batch") { Description = "Rows per forward pass", DefaultValueFactory = _ => 1 };
         var json = CommonOptions.Json();
-        var command = new Command("ppl", "Perplexity of a model on a text file") { model, tokenizer, data, seqLen, maxRows, batch, json };
+        var device = DeviceOptions.Device();
+        var precision = DeviceOptions.Precision();
+        var command = new Command("ppl", "Perplexity of a model on a text file") { model, tokenizer, data, seqLen, maxRows, batch, device, precision, json };
         command.SetAction(parse =>
         {
             var modelPath = parse.GetValue(model)!;
@@ -36,7 +37,7 @@ internal static class PerplexityCommand
             if (rowLength > loaded.Config.MaxSeqLen)
                 throw new CliUsageException($"--seqlen {rowLength} exceeds the model's {loaded.Config.MaxSeqLen} positions");
             var ids = tok.Encode(text, tok.AddsBosByDefault);
-            using var backend = new CpuBackend();
+            using var backend = DeviceOptions.Resolve(parse.GetValue(device)!, parse.GetValue(precision), loaded.Config.StorageDType);
             using var executable = backend.Prepare(loaded);
             var result = PerplexityEvaluator.Evaluate(executable, ids, rowLength, parse.GetValue(maxRows), parse.GetValue(batch));
             if (parse.GetValue(json))

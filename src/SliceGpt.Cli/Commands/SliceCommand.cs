@@ -2,9 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using SliceGpt.Runtime.Checkpoints;
 using SliceGpt.Runtime.Inference;
-using SliceGpt.Runtime.Inference.Cpu;
 using SliceGpt.Runtime.Models;
 using SliceGpt.Runtime.Slicing;
+using SliceGpt.Runtime.Slicing.Cuda;
 using SliceGpt.Runtime.Tokenization;
 
 namespace SliceGpt.Cli.Commands;
@@ -41,10 +41,12 @@ internal static class SliceCommand
         var output = new Option<string>("--out", "-o") { Description = "Output folder", Required = true };
         var force = new Option<bool>("--force") { Description = "Replace an existing output folder" };
         var json = CommonOptions.Json();
+        var device = DeviceOptions.Device();
+        var precision = DeviceOptions.Precision();
         var command = new Command("slice", "Slice a checkpoint with SliceGPT and write the sliced model")
         {
             model, tokenizer, calib, sparsity, calibSeqLen, nsamples, calibMode, seed, roundTo, sliceHead, varianceTarget,
-            orientation, dtype, eval, evalSeqLen, evalRows, holdout, output, force, json,
+            orientation, dtype, eval, evalSeqLen, evalRows, holdout, output, force, device, precision, json,
         };
         command.SetAction(parse =>
         {
@@ -77,16 +79,16 @@ internal static class SliceCommand
 
             var tokenizerPath = parse.GetValue(tokenizer) ?? ModelLoader.FindTokenizer(modelPath);
             var tok = ModelInputs.LoadTokenizer(modelPath, tokenizerPath);
-            var dense = ModelLoader.Load<float>(modelPath);
-            var storage = StorageDType(parse.GetValue(dtype), dense.Config.StorageDType);
-            if (seqLen > dense.Config.MaxSeqLen)
-                throw new CliUsageException($"--calib-seqlen {seqLen} exceeds the model's {dense.Config.MaxSeqLen} positions");
+            var config = ModelLoader.ReadConfig(modelPath);
+            var storage = StorageDType(parse.GetValue(dtype), config.StorageDType);
+            if (seqLen > config.MaxSeqLen)
+                throw new CliUsageException($"--calib-seqlen {seqLen} exceeds the model's {config.MaxSeqLen} positions");
             var calibText = ModelInputs.ReadText(parse.GetValue(calib)!);
             string? evalText = parse.GetValue(eval) is string evalFile ? ModelInputs.ReadText(evalFile) : null;
             if (parse.GetValue(holdout) is double fraction)
                 (calibText, evalText) = HoldoutSplit.Split(calibText, fraction);
-            if (evalText is not null && evalLength > dense.Config.MaxSeqLen)
-                throw new CliUsageException($"--eval-seqlen {evalLength} exceeds the model's {dense.Config.MaxSeqLen} positions");
+            if (evalText is not null && evalLength > config.MaxSeqLen)
+                throw new CliUsageException($"--eval-seqlen {evalLength} exceeds the model's {config.MaxSeqLen} positions");
 
             var mode = parse.GetValue(calibMode);
             var calibration = mode == CalibrationMode.First
@@ -95,18 +97,17 @@ internal static class SliceCommand
             var err = context.Err;
             err.WriteLine($"calibration: {calibration.Rows} rows × {calibration.SeqLen} tokens ({mode.ToString().ToLowerInvariant()}){(calibration.Rows < samples ? $", fewer than the {samples} asked: the text is short" : "")}");
 
-            using var backend = new CpuBackend();
+            using var backend = DeviceOptions.Resolve(parse.GetValue(device)!, parse.GetValue(precision), config.StorageDType);
+            err.WriteLine($"backend: {backend.Backend.Description}");
             int[]? evalIds = evalText is null ? null : tok.Encode(evalText, tok.AddsBosByDefault);
-            PerplexityResult? densePpl = null;
-            if (evalIds is not null)
-            {
-                using var executable = backend.Prepare(dense);
-                densePpl = PerplexityEvaluator.Evaluate(executable, evalIds, evalLength, parse.GetValue(evalRows), batch: 8);
+            var densePpl = evalIds is null ? null : Evaluate(backend, ModelLoader.Load<float>(modelPath), evalIds, evalLength, parse.GetValue(evalRows));
+            if (densePpl is not null)
                 err.WriteLine($"dense perplexity {densePpl.Perplexity:F4} ({densePpl.Rows} rows of {evalLength})");
-            }
 
             var progress = new SynchronousProgress<SlicingProgress>(p => err.WriteLine(p.Layer < 0 ? $"  {p.Stage}" : $"  layer {p.Layer + 1}/{p.Layers} {p.Stage}"));
-            var result = SliceGptPipeline.Slice(dense, calibration, options, progress);
+            var result = backend.Cuda is { } cuda
+                ? CudaSlicing.SliceCheckpoint(cuda, modelPath, calibration, options, backend.Precision, progress)
+                : SliceGptPipeline.Slice(ModelLoader.Load<float>(modelPath), calibration, options, progress);
             var metadata = SliceMetadata.For(options, new CalibrationInfo(mode.ToString().ToLowerInvariant(),
                 Path.GetFileName(parse.GetValue(calib)!), calibration.Rows, calibration.SeqLen), result.Widths);
             var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelPath)));
@@ -120,14 +121,9 @@ internal static class SliceCommand
 
             // The sliced perplexity is measured on the checkpoint as written (its stored dtype included).
             var sliced = ModelLoader.Load<float>(outputPath);
-            PerplexityResult? slicedPpl = null;
-            if (evalIds is not null)
-            {
-                using var executable = backend.Prepare(sliced);
-                slicedPpl = PerplexityEvaluator.Evaluate(executable, evalIds, evalLength, parse.GetValue(evalRows), batch: 8);
-            }
-            var summary = new SliceResult(densePpl?.Perplexity, slicedPpl?.Perplexity, dense.ParameterCount, sliced.ParameterCount,
-                result.Widths, clock.Elapsed.TotalSeconds, outputPath, backend.Description, calibration.Rows, calibration.SeqLen,
+            var slicedPpl = evalIds is null ? null : Evaluate(backend, sliced, evalIds, evalLength, parse.GetValue(evalRows));
+            var summary = new SliceResult(densePpl?.Perplexity, slicedPpl?.Perplexity, ParameterCounter.Dense(config), sliced.ParameterCount,
+                result.Widths, clock.Elapsed.TotalSeconds, outputPath, backend.Backend.Description, calibration.Rows, calibration.SeqLen,
                 slicedPpl?.Rows, evalLength);
             if (parse.GetValue(json))
                 JsonOutput.Write(context.Out, summary);
@@ -136,6 +132,12 @@ internal static class SliceCommand
             return CliApp.Success;
         });
         return command;
+    }
+
+    private static PerplexityResult Evaluate(DeviceOptions.Choice backend, TransformerModel<float> model, int[] ids, int seqLen, int? maxRows)
+    {
+        using var executable = backend.Prepare(model);
+        return PerplexityEvaluator.Evaluate(executable, ids, seqLen, maxRows, batch: 8);
     }
 
     private static void WriteText(TextWriter o, SliceResult r)
