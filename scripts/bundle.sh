@@ -19,9 +19,18 @@ for project in tests/SliceGpt.Kernels.Tests tests/SliceGpt.Runtime.Tests src/Sli
     dotnet publish "$work/src/$project" -c Release -r linux-x64 --self-contained -p:SliceGptTestRunner=true \
         -p:SatelliteResourceLanguages=en -p:DebugType=none -o "$bundle" --nologo -v q
 done
-# Not needed to run: the debugger bridge, and BenchmarkDotNet's disassembler and Windows ETW tracing.
-rm -f "$bundle"/libmscordaccore.so "$bundle"/libmscordbi.so "$bundle"/createdump "$bundle"/libcapstone.so \
-    "$bundle"/Microsoft.Diagnostics.Tracing.TraceEvent.dll
+# Files the published apps list but never load here, removed to keep the bundle under 40 MiB: the debugger bridge and
+# crash dumper, the optional GC builds and LTTng tracing, BenchmarkDotNet's disassembler and ETW tracing (diagnosers we do
+# not use), VSTest's out-of-process host (the NUnit runner runs in process), and framework assemblies nothing here
+# references. The self-check below runs every executable after the removal.
+for unused in libmscordaccore.so libmscordbi.so createdump libclrgc.so libclrgcexp.so libcoreclrtraceptprovider.so \
+    libcapstone.so Iced.dll Microsoft.Diagnostics.Runtime.dll Microsoft.Diagnostics.Tracing.TraceEvent.dll \
+    testhost.dll Microsoft.TestPlatform.CrossPlatEngine.dll Microsoft.TestPlatform.CommunicationUtilities.dll \
+    Microsoft.TestPlatform.Utilities.dll Microsoft.VisualBasic.Core.dll Microsoft.VisualBasic.dll System.Data.Common.dll \
+    System.Data.dll System.Linq.AsyncEnumerable.dll System.Net.Mail.dll System.Net.Security.dll \
+    System.Private.DataContractSerialization.dll System.Text.Encoding.CodePages.dll; do
+    rm -f "$bundle/$unused"
+done
 
 mkdir -p "$bundle/native"
 for lib in /usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0 /usr/lib/x86_64-linux-gnu/liblapacke.so.3 \
@@ -32,12 +41,23 @@ done
 
 shared=../shared
 mkdir -p "$bundle/shared/models" "$bundle/shared/data"
-for model in stories260K stories260K-hf opt-tiny-ts phi-tiny-ts; do
+for model in stories260K stories260K-hf; do
     cp -r "$shared/models/$model" "$bundle/shared/models/"
 done
 cp -r "$shared/data/tinystories-valid-sample" "$bundle/shared/data/"
 cp scripts/gpu-run.sh "$bundle/"
 { git rev-parse HEAD; git status --porcelain | grep -q . && echo "(with uncommitted changes)" || true; } > "$bundle/COMMIT"
+
+# Self-check on this (GPU-less) machine: every executable starts and its GPU-free paths work after the removals.
+(
+    cd "$bundle"
+    export SLICEGPT_SHARED="$bundle/shared"
+    ./SliceGpt.Kernels.Tests --results-directory "$work/check" > "$work/check-kernels.log" 2>&1
+    ./SliceGpt.Runtime.Tests --filter "FullyQualifiedName~Stories260K" --results-directory "$work/check" > "$work/check-runtime.log" 2>&1
+    ./slicegpt generate --model shared/models/stories260K/stories260K.bin --steps 8 --device cpu > "$work/check-cli.log" 2>&1
+    ./SliceGpt.Bench --inProcess --filter '*OpenBlasGemm*' --job dry --artifacts "$work/check-bench" > "$work/check-bench.log" 2>&1
+) || { echo "bundle self-check failed; logs:" >&2; tail -n 20 "$work"/check-*.log >&2; exit 1; }
+rm -rf "$bundle/TestResults"
 
 mkdir -p dist
 tar -C "$work" -cf - slicegpt-gpu-bundle | xz -9 -T0 > dist/slicegpt-gpu-bundle.tar.xz
