@@ -57,7 +57,7 @@ public abstract class SlicingTimeBenchmarkBase
 
     /// <summary>Slices, timing the phases.</summary>
     [GlobalSetup]
-    public void Setup() => SlicingTimeSuite.Results[Case.Id] = SlicingTimeSuite.Run(Case);
+    public void Setup() => SlicingTimeSuite.Results[Case.Id] = SlicingTimeSuite.Runner(Case);
 
     /// <summary>Nothing: the run happened in the setup.</summary>
     [Benchmark]
@@ -78,6 +78,9 @@ internal static class SlicingTimeSuite
 {
     /// <summary>Results per case id.</summary>
     public static System.Collections.Concurrent.ConcurrentDictionary<string, SlicingTimeResult> Results { get; } = new();
+
+    /// <summary>What a case's setup runs: <see cref="Run"/>; the tests replace it to run the suite's plumbing without a GPU.</summary>
+    public static Func<SlicingTimeCase, SlicingTimeResult> Runner { get; set; } = Run;
 
     /// <summary>The budget in seconds: SLICEGPT_BENCH_SLICING_BUDGET_S when set, else <paramref name="defaultSeconds"/>.</summary>
     public static double Budget(double defaultSeconds) =>

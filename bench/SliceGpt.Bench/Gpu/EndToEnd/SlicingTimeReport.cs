@@ -69,7 +69,7 @@ internal sealed class SlicingTimeExporter(EndToEndFormat format) : IExporter
     {
         yield return "## Slicing time on one GPU (paper Table 3)";
         yield return "";
-        yield return $"{ExportFiles.DeviceLine()} LLAMA-2 7B's shapes with random weights, sliced {SlicingTimeCase.Sparsity:P0} by " +
+        yield return $"{ExportFiles.DeviceLine()} LLAMA-2 7B's shapes with random weights, sliced {SlicingTimeCase.Sparsity * 100:F0}% by " +
                      "`CudaSlicing.Slice` (fp16 calibration activations on the GPU, float64 covariances and eigendecompositions), " +
                      "random calibration tokens. The paper's reference took " +
                      $"{PaperMinutes:F0} minutes for LLAMA-2 7B with 1024 samples on one H100 80GB; this engine's target is at most {TargetMinutes:F0} minutes.";
