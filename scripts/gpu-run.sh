@@ -4,9 +4,9 @@
 # bench.tar.gz (BenchmarkDotNet's results folder: reports, *-layer-totals.*, *-end-to-end.*, *-slicing-time.*).
 #   usage: gpu-run.sh RESULTS_FOLDER [--bench-only] [--bench-filter GLOB] [--no-bench] [--bench-job JOB]
 # Benchmarks: by default the smoke suites (`SliceGpt.Bench --smoke`: per-matmul, end-to-end and slicing-time smoke
-# checks, about 3 minutes on an H200); --bench-filter runs the suites a BenchmarkDotNet glob selects instead, e.g.
-# '*GpuGemmBenchmarks*' (full per-matmul, a few minutes), '*GpuEndToEndBenchmarks*' (full prefill/decode, about
-# 2 minutes), '*GpuSlicingTimeBenchmarks*' (slicing time with 128 and 1024 samples, up to 9 minutes by its budgets).
+# checks, expected about 3 minutes on an H200); --bench-filter runs the suites a BenchmarkDotNet glob selects instead, e.g.
+# '*GpuGemmBenchmarks*' (full per-matmul, a few minutes), '*GpuEndToEndBenchmarks*' (full prefill/decode, expected
+# about 2 minutes), '*GpuSlicingTimeBenchmarks*' (slicing time with 128 and 1024 samples, up to 9 minutes by its budgets).
 # --bench-only skips the test suites; --no-bench skips the benchmarks. The GPU suites ignore --bench-job (they keep
 # their own fixed schedules); it still applies to CPU suites a filter selects.
 # Runs on the GPU machine: no .NET SDK is needed, the bundle carries the runtime, OpenBLAS and the fixtures.

@@ -6,8 +6,8 @@ namespace SliceGpt.Bench.Gpu.EndToEnd;
 /// <summary>
 /// The paper's appendix A.6 (Table 11) and Table 2 on this engine's GPU path, for LLAMA-2-7B-shaped models in fp16,
 /// dense and sliced 25%/50%: prefill throughput at sequence length 128 for batches 1 to 1024 (doubling until it no
-/// longer fits), and batch-1 decode latency over 128 tokens with the share of the memory-bandwidth roofline. About two
-/// minutes on an H200, model uploads included. Results: <c>*-end-to-end.md</c> and <c>.csv</c>.
+/// longer fits), and batch-1 decode latency over 128 tokens with the share of the memory-bandwidth roofline. Expected to
+/// take about two minutes on an H200, model uploads included (not yet run on a GPU). Results: <c>*-end-to-end.md</c> and <c>.csv</c>.
 /// </summary>
 [Config(typeof(EndToEndConfig.Full))]
 public class GpuEndToEndBenchmarks : EndToEndBenchmarkBase
@@ -22,7 +22,7 @@ public class GpuEndToEndBenchmarks : EndToEndBenchmarkBase
 
 /// <summary>
 /// The quick end-to-end check (part of <c>--smoke</c>): the same three models, prefill at batches 1, 16 and 128, and
-/// 32 decode steps; under a minute on an H200, most of it building and uploading the three 7B-shaped models.
+/// 32 decode steps; expected under a minute on an H200, most of it building and uploading the three 7B-shaped models.
 /// </summary>
 [Config(typeof(EndToEndConfig.Smoke))]
 public class GpuEndToEndSmokeBenchmarks : EndToEndBenchmarkBase
