@@ -2,6 +2,7 @@ using BenchmarkDotNet.Analysers;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 using SliceGpt.Bench.Gpu;
+using SliceGpt.Bench.Gpu.EndToEnd;
 using SliceGpt.Bench.Support;
 
 namespace SliceGpt.Bench;
@@ -11,17 +12,21 @@ internal static class Program
     /// <summary>
     /// BenchmarkSwitcher over every suite. Pass BenchmarkDotNet's own <c>--inProcess</c> to run benchmarks in this
     /// process, which is what the self-contained bundle needs on a machine without the .NET SDK (BenchmarkDotNet cannot
-    /// build a child project there); the GPU suites always run in-process. <c>--smoke</c> selects the short GPU check
-    /// (<see cref="GpuGemmSmokeBenchmarks"/>). When a GPU suite is selected and no GPU can be used, the run stops before
-    /// BenchmarkDotNet starts, with one line saying why and exit code 2; a failed benchmark gives exit code 1.
+    /// build a child project there); the GPU suites always run in-process. <c>--smoke</c> selects every GPU suite's short
+    /// check (<see cref="BenchmarkSelection.SmokeFilters"/>: per-matmul, end-to-end, slicing time). When a GPU suite is
+    /// selected and no GPU can be used, the run stops before BenchmarkDotNet starts, with one line saying why and exit
+    /// code 2; a failed benchmark gives exit code 1.
     /// </summary>
-    private static int Main(string[] args)
+    private static int Main(string[] args) => Run(args, Console.Out);
+
+    /// <summary><see cref="Main"/> with its one-line messages written to <paramref name="output"/> (for the tests).</summary>
+    internal static int Run(string[] args, TextWriter output)
     {
         var rest = args.Where(a => a != "--smoke").ToList();
         if (args.Contains("--smoke"))
-            rest.AddRange(["--filter", $"*{nameof(GpuGemmSmokeBenchmarks)}*"]);
+            rest.AddRange(["--filter", .. BenchmarkSelection.SmokeFilters]);
         bool gpu = BenchmarkSelection.SelectsGpuSuites(rest);
-        if (gpu && !GpuPreflight.Run(Console.Out))
+        if (gpu && !GpuPreflight.Run(output, BenchmarkSelection.SelectsEndToEndSuites(rest)))
             return 2;
         var config = (gpu ? WithoutWallClockAdvice(DefaultConfig.Instance) : DefaultConfig.Instance).AddColumn(new TokensPerSecondColumn());
         try
@@ -32,6 +37,7 @@ internal static class Program
         }
         finally
         {
+            EndToEndModels.DisposeAll();
             GpuSession.DisposeCurrent();
         }
     }

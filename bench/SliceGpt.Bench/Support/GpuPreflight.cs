@@ -1,16 +1,20 @@
 using SliceGpt.Bench.Gpu;
 using SliceGpt.Native.Cuda;
+using SliceGpt.Runtime.Inference.Cuda;
 
 namespace SliceGpt.Bench.Support;
 
 /// <summary>
 /// Starts the GPU before BenchmarkDotNet does, so a machine without one fails in a second with one clear line instead of
-/// a failed setup per case; reports the device and whether the optional cuSPARSELt (the 2:4 cases) is there.
+/// a failed setup per case; reports the device and whether the optional cuSPARSELt (the 2:4 cases) is there. The
+/// end-to-end suites also need the engine's CUDA backend (cuBLAS and NVRTC for its kernels), checked when they are selected.
 /// </summary>
 internal static class GpuPreflight
 {
-    /// <summary>True when the GPU suites can run; otherwise writes why to <paramref name="output"/>.</summary>
-    public static bool Run(TextWriter output)
+    /// <summary>True when the GPU suites can run; otherwise writes why to <paramref name="output"/>, in one line.</summary>
+    /// <param name="output">Where the lines go.</param>
+    /// <param name="endToEnd">An end-to-end or slicing-time suite is selected: check the CUDA backend too.</param>
+    public static bool Run(TextWriter output, bool endToEnd = false)
     {
         GpuSession gpu;
         try
@@ -22,8 +26,13 @@ internal static class GpuPreflight
             output.WriteLine($"SliceGpt.Bench: the GPU suites cannot run: {e.Message}");
             return false;
         }
+        if (endToEnd && !CudaBackend.IsAvailable(out var reason))
+        {
+            output.WriteLine($"SliceGpt.Bench: the GPU suites cannot run: the CUDA backend is not usable: {reason}");
+            return false;
+        }
         output.WriteLine($"SliceGpt.Bench: GPU {gpu.Device}, L2 {gpu.Device.L2CacheBytes >> 20} MiB, cuBLAS {gpu.Blas.Version}; " +
-                         $"{DevicePeaks.Describe(gpu.Device)}");
+                         $"{DevicePeaks.Describe(gpu.Device)}; {DeviceBandwidth.Describe(gpu.Device)}");
         try
         {
             CudaLibraries.EnsureLoaded(CudaLibrary.CusparseLt);

@@ -19,24 +19,48 @@ internal static class HostData
     public static Half[] Uniform(long length, ulong seed, float scale)
     {
         var data = new Half[checked((int)length)];
+        ForEachChunk(length, (chunk, start, count) =>
+        {
+            var values = new float[count];
+            Fill(values, seed, chunk, scale);
+            TensorPrimitives.ConvertToHalf(values, data.AsSpan(start, count));
+        });
+        return data;
+    }
+
+    /// <summary>
+    /// As <see cref="Uniform"/> but kept in float (the host form of a model's weights), with the same values before
+    /// rounding: the end-to-end suites' random models, 2 GB of host data per 7B variant, made on all cores.
+    /// </summary>
+    public static float[] UniformFloats(long length, ulong seed, float scale)
+    {
+        var data = new float[checked((int)length)];
+        ForEachChunk(length, (chunk, start, count) => Fill(data.AsSpan(start, count), seed, chunk, scale));
+        return data;
+    }
+
+    private static void ForEachChunk(long length, Action<int, int, int> body)
+    {
         int chunks = (int)((length + Chunk - 1) / Chunk);
         Parallel.For(0, chunks, chunk =>
         {
             int start = chunk * Chunk, count = (int)Math.Min(Chunk, length - start);
-            var values = new float[count];
-            ulong state = seed ^ (0x9E3779B97F4A7C15UL * (ulong)(chunk + 1));
-            for (int i = 0; i < count; i++)
-            {
-                // SplitMix64; the top 24 bits give a float in [0, 1) exactly.
-                ulong z = state += 0x9E3779B97F4A7C15UL;
-                z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-                z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-                z ^= z >> 31;
-                values[i] = ((z >> 40) * (1f / (1 << 24)) * 2f - 1f) * scale;
-            }
-            TensorPrimitives.ConvertToHalf(values, data.AsSpan(start, count));
+            body(chunk, start, count);
         });
-        return data;
+    }
+
+    private static void Fill(Span<float> values, ulong seed, int chunk, float scale)
+    {
+        ulong state = seed ^ (0x9E3779B97F4A7C15UL * (ulong)(chunk + 1));
+        for (int i = 0; i < values.Length; i++)
+        {
+            // SplitMix64; the top 24 bits give a float in [0, 1) exactly.
+            ulong z = state += 0x9E3779B97F4A7C15UL;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            z ^= z >> 31;
+            values[i] = ((z >> 40) * (1f / (1 << 24)) * 2f - 1f) * scale;
+        }
     }
 
     /// <summary>Magnitude 2:4 pruning of a row-major [rows, <paramref name="inFeatures"/>] weight in place, rows in parallel.</summary>

@@ -79,16 +79,23 @@ public sealed class CudaBackend : IComputeBackend
     /// </summary>
     /// <exception cref="NotSupportedException">A shape the kernels do not handle (head width above 256).</exception>
     /// <exception cref="CudaException">Not enough device memory (the message says how much was needed and free).</exception>
-    public IExecutableModel Prepare(TransformerModel<float> model, CudaPrecision precision)
+    public IExecutableModel Prepare(TransformerModel<float> model, CudaPrecision precision) => Prepare(model, precision, shareRepeatedTensors: true);
+
+    /// <summary>
+    /// As <see cref="Prepare(TransformerModel{float}, CudaPrecision)"/>; with <paramref name="shareRepeatedTensors"/>
+    /// false, host arrays that several blocks share still get one device copy per block (the benchmarks' random models
+    /// share one host layer, but must occupy and stream as much device memory as a real checkpoint).
+    /// </summary>
+    internal IExecutableModel Prepare(TransformerModel<float> model, CudaPrecision precision, bool shareRepeatedTensors)
     {
         ArgumentNullException.ThrowIfNull(model);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         CheckSupported(model.Config);
         return precision switch
         {
-            CudaPrecision.Float32 => new CudaExecutableModel<float>(_device, model),
-            CudaPrecision.Float16 => new CudaExecutableModel<Half>(_device, model),
-            CudaPrecision.BFloat16 => new CudaExecutableModel<BFloat16>(_device, model),
+            CudaPrecision.Float32 => new CudaExecutableModel<float>(_device, model, shareRepeatedTensors),
+            CudaPrecision.Float16 => new CudaExecutableModel<Half>(_device, model, shareRepeatedTensors),
+            CudaPrecision.BFloat16 => new CudaExecutableModel<BFloat16>(_device, model, shareRepeatedTensors),
             _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, "not a CUDA precision"),
         };
     }

@@ -14,7 +14,7 @@ public sealed class CudaExecutableModel<T> : IExecutableModel where T : unmanage
     private readonly SharedLifetime _lifetime;
     private int _disposed;
 
-    internal CudaExecutableModel(IGpu device, TransformerModel<float> model)
+    internal CudaExecutableModel(IGpu device, TransformerModel<float> model, bool shareRepeatedTensors = true)
     {
         if (!device.TryAcquire())
             throw new ObjectDisposedException(nameof(CudaBackend), "the CUDA backend has been disposed");
@@ -24,7 +24,7 @@ public sealed class CudaExecutableModel<T> : IExecutableModel where T : unmanage
             Config = model.Config;
             Precision = CudaPrecisionExtensions.Of<T>();
             using var scope = device.Bind();
-            Weights = CudaModelWeights<T>.Upload(device, model);
+            Weights = CudaModelWeights<T>.Upload(device, model, shareRepeatedTensors);
         }
         catch
         {

@@ -45,9 +45,12 @@ internal sealed class CudaModelWeights<T> : IDisposable where T : unmanaged
     public long Bytes => _arena?.Bytes ?? 0;
 
     /// <summary>Uploads <paramref name="model"/> (plans the arena, allocates it once, converts and copies each tensor once).</summary>
-    public static CudaModelWeights<T> Upload(IGpu gpu, TransformerModel<float> model)
+    /// <param name="gpu">The device.</param>
+    /// <param name="model">The host model.</param>
+    /// <param name="shareRepeatedTensors">False: a host array used by several blocks gets a device copy per block (<see cref="WeightUploader{T}"/>).</param>
+    public static CudaModelWeights<T> Upload(IGpu gpu, TransformerModel<float> model, bool shareRepeatedTensors = true)
     {
-        var up = new WeightUploader<T>();
+        var up = new WeightUploader<T>(shareRepeatedTensors);
         _ = new CudaModelWeights<T>(null, model, up);
         var arena = up.Allocate(gpu, $"the {CudaPrecisionExtensions.Of<T>().ShortName()} weights of a {model.Config.ArchitectureName} model");
         try

@@ -10,9 +10,15 @@ namespace SliceGpt.Runtime.Inference.Cuda;
 /// twice with the same calls: first to plan (every method returns null views), then, after
 /// <see cref="Allocate"/>, to upload (each tensor converted on the host through one reusable chunk and copied,
 /// so nothing the size of the model is allocated on the host). A tensor met twice (a head tied to the
-/// embedding) is stored once.
+/// embedding) is stored once, unless the uploader was made with <c>shareRepeatedTensors: false</c>.
 /// </summary>
-internal sealed class WeightUploader<T> where T : unmanaged
+/// <param name="shareRepeatedTensors">
+/// True (the default): one device copy per host array. False: one device copy per use, so a model whose blocks share
+/// host arrays (the benchmarks' random 7B models reuse one host layer for all 32 blocks to save 25 GB of host fp32)
+/// still gets a device copy per block, and reads as much device memory per forward as a real checkpoint would.
+/// A tied head is then stored twice.
+/// </param>
+internal sealed class WeightUploader<T>(bool shareRepeatedTensors = true) where T : unmanaged
 {
     private const int ChunkElements = 1 << 20;
     private readonly Dictionary<float[], ArenaSlot<byte>> _placed = new(ReferenceEqualityComparer.Instance);
@@ -58,11 +64,12 @@ internal sealed class WeightUploader<T> where T : unmanaged
     {
         // Stored once per (array, type): a tied head reuses the embedding's region.
         var placed = typeof(TStored) == typeof(T) ? _placed : _placedFloat32;
-        if (placed.TryGetValue(data, out var existing))
+        if (shareRepeatedTensors && placed.TryGetValue(data, out var existing))
             return existing;
         var slot = _layout.Reserve<TStored>(data.Length);
         var bytes = new ArenaSlot<byte>(slot.ByteOffset, data.LongLength * Unsafe.SizeOf<TStored>());
-        placed.Add(data, bytes);
+        if (shareRepeatedTensors)
+            placed.Add(data, bytes);
         if (_arena is not null)
             Upload<TStored>(data, slot.ByteOffset);
         return bytes;
