@@ -68,4 +68,24 @@ public class Llama2cCheckpointTests
         var e = Assert.Throws<CheckpointFormatException>(() => Llama2cCheckpoint.Open(SharedPaths.Get("models", "stories260K", "tok512.bin")))!;
         Assert.That(e.File, Does.EndWith("tok512.bin"));
     }
+
+    [Test]
+    public void SeparateClassifier_IsReadAfterTheRopeTables()
+    {
+        // stories260K with its classifier written out: vocab_size negated and the embedding appended as wcls. The model
+        // must load with an untied head holding exactly those values, and compute the same logits.
+        using var dir = new TempFolder();
+        var bytes = File.ReadAllBytes(Stories);
+        BitConverter.GetBytes(-512).CopyTo(bytes, 20);
+        var embedding = bytes.AsSpan(28, 4 * 512 * 64).ToArray();
+        File.WriteAllBytes(dir["separate.bin"], [.. bytes, .. embedding]);
+        using (var checkpoint = Llama2cCheckpoint.Open(dir["separate.bin"]))
+            Assert.That(checkpoint.Header.SharedClassifier, Is.False);
+        var separate = SliceGpt.Runtime.Models.ModelLoader.Load<float>(dir["separate.bin"]);
+        var shared = SliceGpt.Runtime.Models.ModelLoader.Load<float>(Stories);
+        Assert.That(separate.HeadTiedToEmbedding, Is.False);
+        Assert.That(separate.ParameterCount, Is.EqualTo(shared.ParameterCount + 512 * 64));
+        int[] tokens = [1, 400, 32, 7];
+        Assert.That(Inference.FamilyForwardTests.RunLogits(separate, tokens), Is.EqualTo(Inference.FamilyForwardTests.RunLogits(shared, tokens)));
+    }
 }
