@@ -23,47 +23,19 @@ internal enum LayerTotalsFormat
 /// Writes the per-layer totals of a GPU suite's summary into BenchmarkDotNet's results folder, beside its own reports,
 /// so <c>docs/benchmarks.md</c> can include them. Runs in the process that timed the products (the suites are in-process).
 /// </summary>
-internal sealed class LayerTotalsExporter(LayerTotalsFormat format) : IExporter
+internal sealed class LayerTotalsExporter(LayerTotalsFormat format) : TextExporter($"SliceGpt.LayerTotals.{format}", Suffix(format),
+    echo: format == LayerTotalsFormat.Markdown)
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    /// <inheritdoc/>
-    public string Name => $"SliceGpt.LayerTotals.{format}";
-
-    /// <inheritdoc/>
-    public void ExportToLog(Summary summary, ILogger logger)
+    private static string Suffix(LayerTotalsFormat format) => format switch
     {
-        foreach (var line in Render(summary))
-            logger.WriteLine(line);
-    }
+        LayerTotalsFormat.Markdown => "layer-totals.md",
+        LayerTotalsFormat.TotalsCsv => "layer-totals.csv",
+        _ => "layer-products.csv",
+    };
 
-    /// <inheritdoc/>
-    public IEnumerable<string> ExportToFiles(Summary summary, ILogger consoleLogger)
-    {
-        var suffix = format switch
-        {
-            LayerTotalsFormat.Markdown => "layer-totals.md",
-            LayerTotalsFormat.TotalsCsv => "layer-totals.csv",
-            _ => "layer-products.csv",
-        };
-        Directory.CreateDirectory(summary.ResultsDirectoryPath);
-        // Named like BenchmarkDotNet's own reports of the suite (the class's full name, no timestamp), so that a later run
-        // replaces them and docs/benchmarks.md can link a fixed name.
-        var types = summary.BenchmarksCases.Select(b => b.Descriptor.Type.FullName).Distinct().ToList();
-        var stem = types.Count == 1 ? types[0]! : summary.Title;
-        var path = Path.Combine(summary.ResultsDirectoryPath, $"{stem}-{suffix}");
-        var lines = Render(summary).ToList();
-        File.WriteAllLines(path, lines, new UTF8Encoding(false));
-        if (format == LayerTotalsFormat.Markdown)
-        {
-            consoleLogger.WriteLine();
-            foreach (var line in lines)
-                consoleLogger.WriteLine(line);
-        }
-        return [path];
-    }
-
-    private IEnumerable<string> Render(Summary summary)
+    protected override IEnumerable<string> Render(Summary summary)
     {
         var cases = summary.BenchmarksCases.Select(GpuGemmColumns.CaseOf).OfType<GemmCase>().ToList();
         var rows = LayerTotal.Compute(cases);

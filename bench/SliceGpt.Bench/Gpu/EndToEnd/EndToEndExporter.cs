@@ -22,26 +22,12 @@ internal enum EndToEndFormat
 /// (models and upload times, Table 11's prefill throughput, Table 2's decode latency with the roofline share) and
 /// <c>*-end-to-end.csv</c>.
 /// </summary>
-internal sealed class EndToEndExporter(EndToEndFormat format) : IExporter
+internal sealed class EndToEndExporter(EndToEndFormat format) : TextExporter($"SliceGpt.EndToEnd.{format}",
+    format == EndToEndFormat.Markdown ? "end-to-end.md" : "end-to-end.csv", echo: format == EndToEndFormat.Markdown)
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    /// <inheritdoc/>
-    public string Name => $"SliceGpt.EndToEnd.{format}";
-
-    /// <inheritdoc/>
-    public void ExportToLog(Summary summary, ILogger logger)
-    {
-        foreach (var line in Render(summary))
-            logger.WriteLine(line);
-    }
-
-    /// <inheritdoc/>
-    public IEnumerable<string> ExportToFiles(Summary summary, ILogger consoleLogger) =>
-        ExportFiles.Write(summary, consoleLogger, format == EndToEndFormat.Markdown ? "end-to-end.md" : "end-to-end.csv",
-            Render(summary).ToList(), echo: format == EndToEndFormat.Markdown);
-
-    private IEnumerable<string> Render(Summary summary)
+    protected override IEnumerable<string> Render(Summary summary)
     {
         var rows = EndToEndColumns.Rows(summary);
         return format == EndToEndFormat.Markdown ? Markdown(rows, EndToEndResults.ModelLoads()) : Csv(rows);

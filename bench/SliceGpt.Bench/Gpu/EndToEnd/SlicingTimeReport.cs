@@ -1,3 +1,4 @@
+using SliceGpt.Bench.Support;
 using System.Globalization;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Exporters;
@@ -33,7 +34,8 @@ internal static class SlicingTimeColumns
 /// Writes the slicing-time results beside BenchmarkDotNet's reports: <c>*-slicing-time.md</c> (with the paper's
 /// reference time) and <c>*-slicing-time.csv</c>.
 /// </summary>
-internal sealed class SlicingTimeExporter(EndToEndFormat format) : IExporter
+internal sealed class SlicingTimeExporter(EndToEndFormat format) : TextExporter($"SliceGpt.SlicingTime.{format}",
+    format == EndToEndFormat.Markdown ? "slicing-time.md" : "slicing-time.csv", echo: format == EndToEndFormat.Markdown)
 {
     /// <summary>The paper's Table 3: LLAMA-2 7B sliced 30% with 1024 calibration samples on one H100 80GB.</summary>
     public const double PaperMinutes = 44;
@@ -41,22 +43,7 @@ internal sealed class SlicingTimeExporter(EndToEndFormat format) : IExporter
     /// <summary>This engine's target for the same run on one H100.</summary>
     public const double TargetMinutes = 4;
 
-    /// <inheritdoc/>
-    public string Name => $"SliceGpt.SlicingTime.{format}";
-
-    /// <inheritdoc/>
-    public void ExportToLog(Summary summary, ILogger logger)
-    {
-        foreach (var line in Render(summary))
-            logger.WriteLine(line);
-    }
-
-    /// <inheritdoc/>
-    public IEnumerable<string> ExportToFiles(Summary summary, ILogger consoleLogger) =>
-        ExportFiles.Write(summary, consoleLogger, format == EndToEndFormat.Markdown ? "slicing-time.md" : "slicing-time.csv",
-            Render(summary).ToList(), echo: format == EndToEndFormat.Markdown);
-
-    private IEnumerable<string> Render(Summary summary)
+    protected override IEnumerable<string> Render(Summary summary)
     {
         var results = SuiteColumn<SlicingTimeCase>.CasesOf(summary)
             .Select(c => SlicingTimeSuite.Results.TryGetValue(c.Id, out var r) ? r : new SlicingTimeResult(c, double.NaN, null, "not run (see the log)"))
