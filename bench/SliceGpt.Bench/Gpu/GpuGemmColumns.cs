@@ -15,21 +15,21 @@ internal static class GpuGemmColumns
     /// <summary>Every column, in display order.</summary>
     public static IColumn[] All { get; } =
     [
-        new CaseColumn("Model", "Model (config.json read by the engine's adapter)", c => c.Model, false),
-        new CaseColumn("Variant", "Dense, SparseGPT 2:4 (cuSPARSELt) or SliceGPT at 25%/50% (cuBLAS)", c => GemmCase.VariantLabel(c.Variant), false),
-        new CaseColumn("Products", "The layer products of this shape (timed once, counted once each in the layer totals)", c => string.Join(",", c.Ops), false),
-        new CaseColumn("MxNxK", "tokens x out x in", c => c.Shape, false),
-        new CaseColumn("GPU µs", "Median GPU time of one product between CUDA events, L2 flushed before each (microseconds)",
+        CaseColumn("Model", "Model (config.json read by the engine's adapter)", c => c.Model, false),
+        CaseColumn("Variant", "Dense, SparseGPT 2:4 (cuSPARSELt) or SliceGPT at 25%/50% (cuBLAS)", c => GemmCase.VariantLabel(c.Variant), false),
+        CaseColumn("Products", "The layer products of this shape (timed once, counted once each in the layer totals)", c => string.Join(",", c.Ops), false),
+        CaseColumn("MxNxK", "tokens x out x in", c => c.Shape, false),
+        CaseColumn("GPU µs", "Median GPU time of one product between CUDA events, L2 flushed before each (microseconds)",
             c => Format(GpuTimings.Median(c.Id), "F1"), true),
-        new CaseColumn("p10-p90 µs", "10th and 90th percentile of the GPU times",
+        CaseColumn("p10-p90 µs", "10th and 90th percentile of the GPU times",
             c => GpuTimings.Get(c.Id) is { Length: > 0 } s ? $"{GpuTimings.Quantile(s, 0.1):F1}-{GpuTimings.Quantile(s, 0.9):F1}" : "NA", false),
-        new CaseColumn("n", "GPU-timed products behind the statistics (BenchmarkDotNet's warm-up call excluded)",
+        CaseColumn("n", "GPU-timed products behind the statistics (BenchmarkDotNet's warm-up call excluded)",
             c => GpuTimings.Get(c.Id).Length.ToString(CultureInfo.InvariantCulture), true),
-        new CaseColumn("TFLOP/s", "2*M*N*K / median GPU time; a 2:4 product is credited with the dense FLOPs",
+        CaseColumn("TFLOP/s", "2*M*N*K / median GPU time; a 2:4 product is credited with the dense FLOPs",
             c => Format(c.Flops / GpuTimings.Median(c.Id) / 1e6, "F1"), true),
-        new CaseColumn("% fp16 peak", "TFLOP/s over the device's datasheet dense fp16 tensor-core peak (2:4 can exceed 100%); NA for unknown devices",
+        CaseColumn("% fp16 peak", "TFLOP/s over the device's datasheet dense fp16 tensor-core peak (2:4 can exceed 100%); NA for unknown devices",
             PercentOfPeak, true),
-        new CaseColumn("vs dense", "Median GPU time of the dense product this replaces over this one's (NA: shortcut matrices have none)",
+        CaseColumn("vs dense", "Median GPU time of the dense product this replaces over this one's (NA: shortcut matrices have none)",
             SpeedupOverDense, true),
     ];
 
@@ -55,29 +55,9 @@ internal static class GpuGemmColumns
     private static string Format(double value, string format) =>
         double.IsFinite(value) ? value.ToString(format, CultureInfo.InvariantCulture) : "NA";
 
-    private sealed class CaseColumn(string name, string legend, Func<GemmCase, string> value, bool numeric) : IColumn
-    {
-        private static int _order;
-        private readonly int _priority = Interlocked.Increment(ref _order);
-
-        public string Id => $"SliceGpt.Gpu.{name}";
-        public string ColumnName => name;
-        public bool AlwaysShow => true;
-        public ColumnCategory Category => ColumnCategory.Custom;
-        public int PriorityInCategory => _priority;
-        public bool IsNumeric => numeric;
-        public UnitType UnitType => UnitType.Dimensionless;
-        public string Legend => legend;
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) =>
-            CaseOf(benchmarkCase) is { } c ? value(c) : "NA";
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) => GetValue(summary, benchmarkCase);
-        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-        public bool IsAvailable(Summary summary) => true;
-    }
-
     /// <summary>The <see cref="GemmCase"/> a benchmark case runs, or null for other suites.</summary>
-    public static GemmCase? CaseOf(BenchmarkCase benchmarkCase) =>
-        benchmarkCase.Parameters.Items.Select(p => p.Value).OfType<GemmCase>().FirstOrDefault();
+    public static GemmCase? CaseOf(BenchmarkCase benchmarkCase) => SuiteColumn<GemmCase>.CaseOf(benchmarkCase);
+
+    private static IColumn CaseColumn(string name, string legend, Func<GemmCase, string> value, bool numeric) =>
+        new SuiteColumn<GemmCase>(name, legend, (_, c) => value(c), numeric);
 }
