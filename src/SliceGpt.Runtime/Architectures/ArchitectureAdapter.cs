@@ -9,22 +9,28 @@ namespace SliceGpt.Runtime.Architectures;
 /// attention and MLP inputs and outputs, embeddings and head are stored, and how they map onto the
 /// uniform <see cref="TransformerModel{T}"/>. One subclass per family.
 /// </summary>
-public abstract partial class ArchitectureAdapter
+/// <param name="family">The family this adapter implements.</param>
+/// <param name="architectureNames">The <c>architectures</c> entries it accepts.</param>
+/// <param name="modelTypes">The <c>model_type</c> values it accepts.</param>
+/// <param name="normKind">Norm kind of the original checkpoints (LayerNorm models are converted during fusion).</param>
+/// <param name="blockKind">Whether attention and MLP read the same norm output (parallel) or run one after the other.</param>
+public abstract partial class ArchitectureAdapter(ArchitectureFamily family, string[] architectureNames, string[] modelTypes,
+    NormKind normKind, BlockKind blockKind)
 {
     /// <summary>The family this adapter implements.</summary>
-    public abstract ArchitectureFamily Family { get; }
+    public ArchitectureFamily Family => family;
 
     /// <summary>The <c>architectures</c> entries this adapter accepts.</summary>
-    public abstract IReadOnlyList<string> ArchitectureNames { get; }
+    public IReadOnlyList<string> ArchitectureNames => architectureNames;
 
     /// <summary>The <c>model_type</c> values this adapter accepts.</summary>
-    public abstract IReadOnlyList<string> ModelTypes { get; }
+    public IReadOnlyList<string> ModelTypes => modelTypes;
 
     /// <summary>Norm kind of the original checkpoint (LayerNorm models are converted during fusion).</summary>
-    public abstract NormKind NormKind { get; }
+    public NormKind NormKind => normKind;
 
     /// <summary>Whether attention and MLP read the same norm output (parallel) or run one after the other.</summary>
-    public abstract BlockKind BlockKind { get; }
+    public BlockKind BlockKind => blockKind;
 
     /// <summary>Reads and validates the family's config fields.</summary>
     public abstract ModelConfig ReadConfig(ConfigJson json);

@@ -7,23 +7,8 @@ namespace SliceGpt.Runtime.Architectures;
 /// Llama 2/3 and Mistral (Hugging Face) and llama2.c checkpoints: sequential blocks, RMSNorm
 /// (input_layernorm before attention, post_attention_layernorm before the MLP), SwiGLU, RoPE, GQA.
 /// </summary>
-public sealed class LlamaAdapter : ArchitectureAdapter
+public sealed class LlamaAdapter() : ArchitectureAdapter(ArchitectureFamily.Llama, ["LlamaForCausalLM", "MistralForCausalLM"], ["llama", "mistral"], NormKind.RmsNorm, BlockKind.Sequential)
 {
-    /// <inheritdoc/>
-    public override ArchitectureFamily Family => ArchitectureFamily.Llama;
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<string> ArchitectureNames { get; } = ["LlamaForCausalLM", "MistralForCausalLM"];
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<string> ModelTypes { get; } = ["llama", "mistral"];
-
-    /// <inheritdoc/>
-    public override NormKind NormKind => NormKind.RmsNorm;
-
-    /// <inheritdoc/>
-    public override BlockKind BlockKind => BlockKind.Sequential;
-
     /// <inheritdoc/>
     public override ModelConfig ReadConfig(ConfigJson json)
     {

@@ -8,24 +8,9 @@ namespace SliceGpt.Runtime.Architectures;
 /// biases everywhere, learned positions with offset 2, a final LayerNorm and a tied head.
 /// OPT-350m's project_in/project_out (word_embed_proj_dim ≠ hidden_size) and post-LN are refused.
 /// </summary>
-public sealed class OptAdapter : ArchitectureAdapter
+public sealed class OptAdapter() : ArchitectureAdapter(ArchitectureFamily.Opt, ["OPTForCausalLM"], ["opt"], NormKind.LayerNorm, BlockKind.Sequential)
 {
     private const int PositionOffset = 2;
-
-    /// <inheritdoc/>
-    public override ArchitectureFamily Family => ArchitectureFamily.Opt;
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<string> ArchitectureNames { get; } = ["OPTForCausalLM"];
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<string> ModelTypes { get; } = ["opt"];
-
-    /// <inheritdoc/>
-    public override NormKind NormKind => NormKind.LayerNorm;
-
-    /// <inheritdoc/>
-    public override BlockKind BlockKind => BlockKind.Sequential;
 
     /// <inheritdoc/>
     public override ModelConfig ReadConfig(ConfigJson json)

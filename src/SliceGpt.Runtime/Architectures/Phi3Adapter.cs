@@ -7,23 +7,8 @@ namespace SliceGpt.Runtime.Architectures;
 /// Phi-3: Llama-like sequential RMSNorm blocks whose q, k, v are stored fused as qkv_proj and whose gate
 /// and up are stored fused as gate_up_proj (gate first). Long-context RoPE scaling (longrope) is refused.
 /// </summary>
-public sealed class Phi3Adapter : ArchitectureAdapter
+public sealed class Phi3Adapter() : ArchitectureAdapter(ArchitectureFamily.Phi3, ["Phi3ForCausalLM"], ["phi3"], NormKind.RmsNorm, BlockKind.Sequential)
 {
-    /// <inheritdoc/>
-    public override ArchitectureFamily Family => ArchitectureFamily.Phi3;
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<string> ArchitectureNames { get; } = ["Phi3ForCausalLM"];
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<string> ModelTypes { get; } = ["phi3"];
-
-    /// <inheritdoc/>
-    public override NormKind NormKind => NormKind.RmsNorm;
-
-    /// <inheritdoc/>
-    public override BlockKind BlockKind => BlockKind.Sequential;
-
     /// <inheritdoc/>
     public override ModelConfig ReadConfig(ConfigJson json)
     {

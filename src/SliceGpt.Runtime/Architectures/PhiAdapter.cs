@@ -8,23 +8,8 @@ namespace SliceGpt.Runtime.Architectures;
 /// partial rotary (rotate-half on the first partial_rotary_factor·head_dim dims), gelu_new, biases, a
 /// final LayerNorm and a separate head with bias.
 /// </summary>
-public sealed class PhiAdapter : ArchitectureAdapter
+public sealed class PhiAdapter() : ArchitectureAdapter(ArchitectureFamily.Phi, ["PhiForCausalLM"], ["phi"], NormKind.LayerNorm, BlockKind.Parallel)
 {
-    /// <inheritdoc/>
-    public override ArchitectureFamily Family => ArchitectureFamily.Phi;
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<string> ArchitectureNames { get; } = ["PhiForCausalLM"];
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<string> ModelTypes { get; } = ["phi"];
-
-    /// <inheritdoc/>
-    public override NormKind NormKind => NormKind.LayerNorm;
-
-    /// <inheritdoc/>
-    public override BlockKind BlockKind => BlockKind.Parallel;
-
     /// <inheritdoc/>
     public override ModelConfig ReadConfig(ConfigJson json)
     {
