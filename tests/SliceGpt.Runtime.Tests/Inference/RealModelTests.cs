@@ -94,4 +94,18 @@ public class RealModelTests
         Assert.That(result.Rows, Is.EqualTo(378));
         Assert.That(Math.Log(result.Perplexity), Is.EqualTo(loss).Within(6e-5));
     }
+
+    [Test]
+    public void CpuDecodeSteps_AllocateNoManagedMemory()
+    {
+        // STYLE.md: a session allocates its buffers once; steady-state decode allocates nothing.
+        var model = ModelLoader.Load<float>(Stories260K);
+        using var session = new CpuExecutableModel<float>(model).CreateSession(1, 64);
+        session.Prefill([1, 400, 32]);
+        session.Step(7); // first call: one-time JIT and lazy initialisation
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 32; i++)
+            session.Step(50 + i);
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+    }
 }

@@ -250,8 +250,12 @@ public sealed partial class CpuSession<T> : IInferenceSession where T : unmanage
         if (workers == 1)
             AttendHeads(l, 0, pairs, batch, seqLen, startPos, _scores[0]);
         else
-            Parallel.For(0, workers, w => AttendHeads(l, pairs * w / workers, pairs * (w + 1) / workers, batch, seqLen, startPos, _scores[w]));
+            AttendHeadsInParallel(l, workers, pairs, batch, seqLen, startPos);
     }
+
+    // A separate method so that the lambda's closure is allocated only when heads really run in parallel (never in decode).
+    private void AttendHeadsInParallel(int l, int workers, int pairs, int batch, int seqLen, int startPos) =>
+        Parallel.For(0, workers, w => AttendHeads(l, pairs * w / workers, pairs * (w + 1) / workers, batch, seqLen, startPos, _scores[w]));
 
     // Softmax(q·kᵀ/√d)·v for the (row, head) pairs [first, end), with the causal mask over the cached keys.
     private void AttendHeads(int l, int first, int end, int batch, int seqLen, int startPos, T[] scoreBuffer)

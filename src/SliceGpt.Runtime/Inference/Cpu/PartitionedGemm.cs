@@ -34,30 +34,36 @@ internal static unsafe class PartitionedGemm
         fixed (T* pa = a)
         fixed (T* pb = b)
         fixed (T* pc = c)
-        {
-            nint ia = (nint)pa, ib = (nint)pb, ic = (nint)pc;
-            int aLength = a.Length, bLength = b.Length, cLength = c.Length;
-            Parallel.For(0, parts, part =>
-            {
-                int size = byRows ? m : n;
-                int begin = (int)((long)size * part / parts), end = (int)((long)size * (part + 1) / parts);
-                if (begin == end)
-                    return;
-                if (byRows)
-                {
-                    CpuBlas.Gemm(false, transB, end - begin, n, k, alpha,
-                        Tail((T*)ia, aLength, (long)begin * lda), lda, new ReadOnlySpan<T>((T*)ib, bLength), ldb, beta,
-                        Tail((T*)ic, cLength, (long)begin * ldc), ldc);
-                }
-                else
-                {
-                    long bOffset = transB ? (long)begin * ldb : begin;
-                    CpuBlas.Gemm(false, transB, m, end - begin, k, alpha, new ReadOnlySpan<T>((T*)ia, aLength), lda,
-                        Tail((T*)ib, bLength, bOffset), ldb, beta, Tail((T*)ic, cLength, begin), ldc);
-                }
-            });
-        }
+            GemmInParallel(new Operands<T>(transB, m, n, k, alpha, (nint)pa, a.Length, lda, (nint)pb, b.Length, ldb, beta,
+                (nint)pc, c.Length, ldc), parts, byRows);
     }
+
+    // The arguments of one partitioned product, pinned, as a value the workers share.
+    private readonly record struct Operands<T>(bool TransB, int M, int N, int K, T Alpha, nint A, int ALength, int Lda,
+        nint B, int BLength, int Ldb, T Beta, nint C, int CLength, int Ldc) where T : unmanaged;
+
+    // A separate method so that the workers' closure is allocated only when the product really is split: a decode step's
+    // small products stay allocation-free.
+    private static void GemmInParallel<T>(Operands<T> o, int parts, bool byRows) where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        Parallel.For(0, parts, part =>
+        {
+            int size = byRows ? o.M : o.N;
+            int begin = (int)((long)size * part / parts), end = (int)((long)size * (part + 1) / parts);
+            if (begin == end)
+                return;
+            if (byRows)
+            {
+                CpuBlas.Gemm(false, o.TransB, end - begin, o.N, o.K, o.Alpha,
+                    Tail((T*)o.A, o.ALength, (long)begin * o.Lda), o.Lda, new ReadOnlySpan<T>((T*)o.B, o.BLength), o.Ldb, o.Beta,
+                    Tail((T*)o.C, o.CLength, (long)begin * o.Ldc), o.Ldc);
+            }
+            else
+            {
+                long bOffset = o.TransB ? (long)begin * o.Ldb : begin;
+                CpuBlas.Gemm(false, o.TransB, o.M, end - begin, o.K, o.Alpha, new ReadOnlySpan<T>((T*)o.A, o.ALength), o.Lda,
+                    Tail((T*)o.B, o.BLength, bOffset), o.Ldb, o.Beta, Tail((T*)o.C, o.CLength, begin), o.Ldc);
+            }
+        });
 
     private static Span<T> Tail<T>(T* start, int length, long offset) where T : unmanaged =>
         new(start + offset, (int)(length - offset));
