@@ -14,6 +14,15 @@ public class SlicedCheckpointTests
     internal static SliceMetadata Metadata(SlicingOptions options, IReadOnlyList<LayerWidths> widths) =>
         SliceMetadata.For(options, new CalibrationInfo("first", "synthetic", 6, 16), widths);
 
+    // A synthetic dense checkpoint of <family> in dir/dense, sliced 25%; the output folder is dir/sliced (not yet written).
+    private static (string Source, SlicingResult<float> Result, string Output) SliceSynthetic(TempFolder dir, string family)
+    {
+        var source = Path.Combine(dir.Path, "dense");
+        SyntheticCheckpoint.Write(source, new SyntheticSpec(family));
+        var model = ModelLoader.Load<float>(source);
+        return (source, SliceGptPipeline.Slice(model, InvarianceTests.Calibration(model.Config.VocabSize), Quarter), Path.Combine(dir.Path, "sliced"));
+    }
+
     [TestCase("llama")]
     [TestCase("opt")]
     [TestCase("phi")]
@@ -21,11 +30,7 @@ public class SlicedCheckpointTests
     public void SaveThenLoad_GivesBitIdenticalLogits(string family)
     {
         using var dir = new TempFolder();
-        var source = Path.Combine(dir.Path, "dense");
-        SyntheticCheckpoint.Write(source, new SyntheticSpec(family));
-        var model = ModelLoader.Load<float>(source);
-        var result = SliceGptPipeline.Slice(model, InvarianceTests.Calibration(model.Config.VocabSize), Quarter);
-        var output = Path.Combine(dir.Path, "sliced");
+        var (source, result, output) = SliceSynthetic(dir, family);
         SlicedCheckpointWriter.Write(result.Model, Metadata(Quarter, result.Widths), source, null, output, TensorDType.F32, force: false);
 
         var loaded = ModelLoader.Load<float>(output);
@@ -73,11 +78,7 @@ public class SlicedCheckpointTests
     public void ExistingOutput_IsRefusedWithoutForce_AndReplacedWithIt()
     {
         using var dir = new TempFolder();
-        var source = Path.Combine(dir.Path, "dense");
-        SyntheticCheckpoint.Write(source, new SyntheticSpec("llama"));
-        var model = ModelLoader.Load<float>(source);
-        var result = SliceGptPipeline.Slice(model, InvarianceTests.Calibration(model.Config.VocabSize), Quarter);
-        var output = Path.Combine(dir.Path, "sliced");
+        var (source, result, output) = SliceSynthetic(dir, "llama");
         Directory.CreateDirectory(output);
         File.WriteAllText(Path.Combine(output, "keep.txt"), "mine");
         var e = Assert.Throws<SlicingException>(() =>
@@ -109,11 +110,7 @@ public class SlicedCheckpointTests
     public void InconsistentSliceSection_NamesTheField()
     {
         using var dir = new TempFolder();
-        var source = Path.Combine(dir.Path, "dense");
-        SyntheticCheckpoint.Write(source, new SyntheticSpec("llama"));
-        var model = ModelLoader.Load<float>(source);
-        var result = SliceGptPipeline.Slice(model, InvarianceTests.Calibration(model.Config.VocabSize), Quarter);
-        var output = Path.Combine(dir.Path, "sliced");
+        var (source, result, output) = SliceSynthetic(dir, "llama");
         var widths = result.Widths.ToList();
         widths[1] = widths[1] with { In = 8 };
         SlicedCheckpointWriter.Write(result.Model, Metadata(Quarter, widths), source, null, output, TensorDType.F32, force: false);
@@ -136,11 +133,7 @@ public class SlicedCheckpointTests
         // Rounding every weight to 11 (F16) or 8 (BF16) significant bits perturbs the logits by about that relative
         // amount; the bounds are ~3.5 times the measured 5.9e-4 (F16) and 5.8e-3 (BF16) on this model.
         using var dir = new TempFolder();
-        var source = Path.Combine(dir.Path, "dense");
-        SyntheticCheckpoint.Write(source, new SyntheticSpec("opt"));
-        var model = ModelLoader.Load<float>(source);
-        var result = SliceGptPipeline.Slice(model, InvarianceTests.Calibration(model.Config.VocabSize), Quarter);
-        var output = Path.Combine(dir.Path, "sliced");
+        var (source, result, output) = SliceSynthetic(dir, "opt");
         SlicedCheckpointWriter.Write(result.Model, Metadata(Quarter, result.Widths), source, null, output, dtype, force: false);
         var loaded = ModelLoader.Load<float>(output);
         Assert.That(loaded.Config.StorageDType, Is.EqualTo(dtype));
