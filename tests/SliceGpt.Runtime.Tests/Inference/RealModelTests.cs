@@ -108,4 +108,22 @@ public class RealModelTests
             session.Step(50 + i);
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
     }
+
+    [Test]
+    public void SessionsOnSeveralThreads_ShareOneModel_AndGiveTheSerialResult()
+    {
+        // What the C# inference server does: one immutable model, one session per request, requests on pool threads.
+        var model = new CpuExecutableModel<float>(ModelLoader.Load<float>(Stories260K));
+        var tokenizer = TokenizerLoader.Load(Tok512);
+        string[] prompts = ["Once upon a time", "The little dog", "Lily and Ben", "One day, a bird"];
+        string Run(string prompt)
+        {
+            using var session = model.CreateSession(1, 64);
+            return TextGenerator.Generate(session, tokenizer, prompt, new GenerationOptions(Steps: 40)).Text;
+        }
+        var serial = prompts.Select(Run).ToArray();
+        var parallel = new string[prompts.Length];
+        Parallel.For(0, prompts.Length * 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => parallel[i % prompts.Length] = Run(prompts[i % prompts.Length]));
+        Assert.That(parallel, Is.EqualTo(serial));
+    }
 }
