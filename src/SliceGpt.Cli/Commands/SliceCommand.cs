@@ -107,7 +107,7 @@ internal static class SliceCommand
             var progress = new SynchronousProgress<SlicingProgress>(p => err.WriteLine(p.Layer < 0 ? $"  {p.Stage}" : $"  layer {p.Layer + 1}/{p.Layers} {p.Stage}"));
             var result = backend.Cuda is { } cuda
                 ? CudaSlicing.SliceCheckpoint(cuda, modelPath, calibration, options, backend.Precision, progress)
-                : SliceGptPipeline.Slice(ModelLoader.Load<float>(modelPath), calibration, options, progress);
+                : SliceGptPipeline.SliceCheckpoint(modelPath, calibration, options, progress);
             var metadata = SliceMetadata.For(options, new CalibrationInfo(mode.ToString().ToLowerInvariant(),
                 Path.GetFileName(parse.GetValue(calib)!), calibration.Rows, calibration.SeqLen), result.Widths);
             var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelPath)));

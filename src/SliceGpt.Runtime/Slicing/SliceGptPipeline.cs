@@ -23,6 +23,23 @@ public static class SliceGptPipeline
         return new PipelineRun<T>(shell, layers, engine, options, progress).Execute((long)calibration.Rows * calibration.SeqLen);
     }
 
+    /// <summary>
+    /// Slices the checkpoint at <paramref name="modelPath"/> on the CPU, reading one block at a time from the mapped
+    /// file: only one dense block is held besides the calibration activations and the sliced result.
+    /// </summary>
+    public static SlicingResult<float> SliceCheckpoint(string modelPath, CalibrationSet calibration, SlicingOptions options,
+        IProgress<SlicingProgress>? progress = null)
+    {
+        using var checkpoint = ModelLoader.Open(modelPath);
+        var (adapter, config, source) = (checkpoint.Adapter, checkpoint.Config, checkpoint.Source);
+        var shell = adapter.LoadShell<float>(source, config);
+        CheckInputs(shell, calibration, options);
+        var fusedShell = ModelFusion.FuseShell(shell);
+        using var engine = new CpuCalibrationEngine<float>(fusedShell, calibration, options.CalibrationBatch);
+        var layers = new FusedLayers<float>(i => ModelFusion.FuseLayer(adapter.LoadLayer<float>(source, config, i), config), config.NLayers);
+        return new PipelineRun<float>(fusedShell, layers, engine, options, progress).Execute((long)calibration.Rows * calibration.SeqLen);
+    }
+
     internal static void CheckInputs<T>(TransformerModel<T> model, CalibrationSet calibration, SlicingOptions options)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {

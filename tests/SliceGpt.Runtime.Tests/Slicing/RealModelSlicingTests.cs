@@ -76,4 +76,19 @@ public class RealModelSlicingTests
         Assert.That(c.Tokens, Is.Not.EqualTo(a.Tokens));
         Assert.That(Enumerable.Range(0, 8).All(r => a.Tokens[r * 256] == 1), "each window starts with BOS, as the reference tokenizes each sample");
     }
+
+    [Test]
+    public void StreamingTheCheckpoint_EqualsSlicingTheLoadedModel()
+    {
+        var path = SharedPaths.Get("models", "phi-tiny-ts");
+        var tokenizer = TokenizerLoader.Load(SharedPaths.Get("models", "phi-tiny-ts", "tok512.bin"));
+        var calibration = CalibrationSet.FirstRows(tokenizer.Encode(Text[..60_000], true), 128, 8);
+        var options = new SlicingOptions { Sparsity = 0.25 };
+        var streamed = SliceGptPipeline.SliceCheckpoint(path, calibration, options);
+        var loaded = SliceGptPipeline.Slice(ModelLoader.Load<float>(path), calibration, options);
+        Assert.That(streamed.Widths, Is.EqualTo(loaded.Widths));
+        var probe = tokenizer.Encode(Text[..300], true);
+        Assert.That(FamilyForwardTests.RunLogits(streamed.Model, probe), Is.EqualTo(FamilyForwardTests.RunLogits(loaded.Model, probe)),
+            "the same blocks through the same operations");
+    }
 }
