@@ -1,8 +1,12 @@
 namespace SliceGpt.Runtime.Inference;
 
 /// <summary>
-/// One inference stream over a shared, immutable model. A session owns its KV cache and scratch
-/// buffers, allocated once at creation; it is not thread-safe (use one per thread or request).
+/// Inference over a shared, immutable model. A session owns a KV cache of <see cref="MaxBatch"/> slots of
+/// <see cref="MaxSeqLen"/> positions and its scratch buffers, all allocated once at creation; it is not thread-safe
+/// (use one per thread or request). Two ways to use it: a single stream in slot 0 (<see cref="Prefill"/>,
+/// <see cref="Step"/>, <see cref="Position"/>), or batched passes that name their slots and positions explicitly
+/// (<see cref="Forward"/>, <see cref="ScoreTargets"/>, <see cref="CopySlot"/>); a batched pass resets
+/// <see cref="Position"/> to 0. Every call after <see cref="IDisposable.Dispose"/> throws <see cref="ObjectDisposedException"/>.
 /// </summary>
 public interface IInferenceSession : IDisposable
 {
@@ -29,6 +33,28 @@ public interface IInferenceSession : IDisposable
 
     /// <summary>Appends one token and returns the next-token logits (valid until the next call).</summary>
     ReadOnlySpan<float> Step(int token);
+
+    /// <summary>
+    /// One batched pass over a ragged batch: chunk i appends its <see cref="SequenceChunk.Count"/> tokens, taken in order
+    /// from <paramref name="tokens"/>, to its slot at its positions, and <paramref name="logits"/> receives the fp32
+    /// next-token logits after each chunk's last token, [chunks, vocab]. Decoding many sequences is one such pass with a
+    /// chunk of one token per sequence; a prompt is a longer chunk. Each row's result is the one it would get alone.
+    /// </summary>
+    void Forward(ReadOnlySpan<SequenceChunk> chunks, ReadOnlySpan<int> tokens, Span<float> logits);
+
+    /// <summary>
+    /// The same pass as <see cref="Forward"/>, scoring instead of returning logits: logProbs[r] = log p(targets[r]) under
+    /// the next-token distribution after row r (the natural log, accumulated in double); rows whose target is negative
+    /// are not scored and get 0. Only these numbers leave the device.
+    /// </summary>
+    void ScoreTargets(ReadOnlySpan<SequenceChunk> chunks, ReadOnlySpan<int> tokens, ReadOnlySpan<int> targets, Span<double> logProbs);
+
+    /// <summary>
+    /// Copies the first <paramref name="length"/> cached positions of slot <paramref name="source"/> to slot
+    /// <paramref name="target"/> in every layer: a shared prefix (a prompt, a multiple-choice context) is run once and
+    /// continued in several slots.
+    /// </summary>
+    void CopySlot(int source, int target, int length);
 
     /// <summary>
     /// Runs <paramref name="batch"/> independent rows of <paramref name="seqLen"/> tokens from position 0 and

@@ -31,7 +31,7 @@ internal sealed record CudaLayer<T>(
     CudaLinear<T> Up,
     CudaLinear<T> Down,
     CudaMatrix<T> AttentionShortcut,
-    CudaMatrix<T> MlpShortcut) where T : unmanaged
+    CudaMatrix<T> MlpShortcut) : Forward.IBlockWidths where T : unmanaged
 {
     /// <summary>Residual width the block reads.</summary>
     public int DIn => Qkv.InFeatures;

@@ -1,0 +1,151 @@
+using SliceGpt.Runtime.Models;
+
+namespace SliceGpt.Runtime.Inference.Forward;
+
+/// <summary>
+/// What every inference session does, whatever its device: validates a request, lays out its rows, runs the
+/// <see cref="ForwardDriver{TLayer}"/> over the device and reads the results back. CPU and GPU sessions forward their
+/// <see cref="IInferenceSession"/> calls here, so the API's semantics are written once. Not thread-safe.
+/// </summary>
+internal sealed class SessionRunner<TLayer> where TLayer : IBlockWidths
+{
+    private readonly ModelConfig _c;
+    private readonly IForwardDevice<TLayer> _device;
+    private readonly IReadOnlyList<TLayer> _layers;
+    private readonly int _headWidth;
+    private readonly float[] _lastLogits;      // (vocab) returned by Prefill and Step
+    private readonly SequenceChunk[] _single = new SequenceChunk[1];
+    private readonly int[] _stepToken = new int[1];
+
+    public SessionRunner(ModelConfig config, IForwardDevice<TLayer> device, IReadOnlyList<TLayer> layers, int headWidth,
+        int maxBatch, int maxSeqLen)
+    {
+        _c = config;
+        _device = device;
+        _layers = layers;
+        _headWidth = headWidth;
+        MaxBatch = maxBatch;
+        MaxSeqLen = maxSeqLen;
+        Layout = new BatchLayout(maxBatch, maxSeqLen, checked(maxBatch * maxSeqLen));
+        Driver = new ForwardDriver<TLayer>(config, device);
+        _lastLogits = new float[config.VocabSize];
+    }
+
+    /// <summary>The driver over this session's device (the slicing pipeline runs single blocks through it).</summary>
+    public ForwardDriver<TLayer> Driver { get; }
+
+    /// <summary>The layout of the last pass.</summary>
+    public BatchLayout Layout { get; }
+
+    public int MaxBatch { get; }
+
+    public int MaxSeqLen { get; }
+
+    /// <summary>Tokens in slot 0, the stream of Prefill and Step.</summary>
+    public int Position { get; private set; }
+
+    public void Reset() => Position = 0;
+
+    public ReadOnlySpan<float> Prefill(ReadOnlySpan<int> tokens)
+    {
+        if (tokens.IsEmpty)
+            throw new ArgumentException("prefill needs at least one token", nameof(tokens));
+        if (Position + tokens.Length > MaxSeqLen)
+            throw new ArgumentOutOfRangeException(nameof(tokens), $"{Position} + {tokens.Length} tokens exceed the session's {MaxSeqLen} positions");
+        _single[0] = new SequenceChunk(0, Position, tokens.Length);
+        Run(_single, tokens);
+        Position += tokens.Length;
+        _device.LastLogits(Layout, _lastLogits);
+        return _lastLogits;
+    }
+
+    public ReadOnlySpan<float> Step(int token)
+    {
+        _stepToken[0] = token;
+        return Prefill(_stepToken);
+    }
+
+    public void Forward(ReadOnlySpan<SequenceChunk> chunks, ReadOnlySpan<int> tokens, Span<float> logits)
+    {
+        long needed = (long)chunks.Length * _c.VocabSize;
+        if (logits.Length < needed)
+            throw new ArgumentException($"{chunks.Length} chunks need {needed} logits, the span holds {logits.Length}", nameof(logits));
+        Run(chunks, tokens);
+        Position = 0;
+        _device.LastLogits(Layout, logits[..(int)needed]);
+    }
+
+    public void ScoreTargets(ReadOnlySpan<SequenceChunk> chunks, ReadOnlySpan<int> tokens, ReadOnlySpan<int> targets, Span<double> logProbs)
+    {
+        if (targets.Length != tokens.Length)
+            throw new ArgumentException($"{tokens.Length} tokens need as many targets, got {targets.Length}", nameof(targets));
+        if (logProbs.Length < tokens.Length)
+            throw new ArgumentException($"{tokens.Length} rows need {tokens.Length} log-probabilities, the span holds {logProbs.Length}", nameof(logProbs));
+        foreach (int t in targets)
+            if (t >= _c.VocabSize)
+                throw new ArgumentOutOfRangeException(nameof(targets), t, $"targets must be below the vocabulary size {_c.VocabSize} (negative: not scored)");
+        Run(chunks, tokens);
+        Position = 0;
+        _device.TargetLogProbs(Layout, targets, logProbs[..tokens.Length]);
+    }
+
+    public void RowNegLogLikelihoods(ReadOnlySpan<int> rows, int batch, int seqLen, Span<double> nllPerRow)
+    {
+        CheckRows(rows, batch, seqLen);
+        if (nllPerRow.Length < batch)
+            throw new ArgumentException($"{batch} rows need {batch} sums, the span holds {nllPerRow.Length}", nameof(nllPerRow));
+        RunUniform(rows, batch, seqLen);
+        _device.RowNegLogLikelihoods(batch, seqLen, nllPerRow[..batch]);
+    }
+
+    /// <summary>Runs <paramref name="batch"/> rows of <paramref name="seqLen"/> tokens from position 0 (slots 0 … batch − 1).</summary>
+    public void RunUniform(ReadOnlySpan<int> rows, int batch, int seqLen)
+    {
+        Position = 0;
+        Layout.SetUniform(batch, seqLen, 0);
+        CheckIds(rows);
+        _device.Stage(rows, Layout);
+        Driver.Forward(_layers, Layout, _headWidth);
+    }
+
+    public void CopySlot(int source, int target, int length)
+    {
+        if ((uint)source >= (uint)MaxBatch || (uint)target >= (uint)MaxBatch)
+            throw new ArgumentOutOfRangeException(source == target || (uint)source < (uint)MaxBatch ? nameof(target) : nameof(source),
+                $"slots must lie in 0..{MaxBatch - 1}, got {source} → {target}");
+        if (length < 0 || length > MaxSeqLen)
+            throw new ArgumentOutOfRangeException(nameof(length), length, $"a slot holds 0..{MaxSeqLen} positions");
+        if (source != target && length > 0)
+            _device.CopySlot(source, target, length);
+    }
+
+    /// <summary>Checks <paramref name="rows"/> holds <paramref name="batch"/> × <paramref name="seqLen"/> valid ids, seqLen ≥ 2.</summary>
+    public void CheckRows(ReadOnlySpan<int> rows, int batch, int seqLen)
+    {
+        if (batch < 1 || batch > MaxBatch)
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"the session holds 1..{MaxBatch} rows");
+        if (seqLen < 2 || seqLen > MaxSeqLen)
+            throw new ArgumentOutOfRangeException(nameof(seqLen), seqLen, $"rows must have 2..{MaxSeqLen} tokens");
+        if (rows.Length != batch * seqLen)
+            throw new ArgumentException($"expected {batch}×{seqLen} = {batch * seqLen} tokens, got {rows.Length}", nameof(rows));
+        CheckIds(rows);
+    }
+
+    private void Run(ReadOnlySpan<SequenceChunk> chunks, ReadOnlySpan<int> tokens)
+    {
+        Layout.Set(chunks);
+        if (tokens.Length != Layout.Tokens)
+            throw new ArgumentException($"the chunks hold {Layout.Tokens} tokens, got {tokens.Length}", nameof(tokens));
+        CheckIds(tokens);
+        _device.Stage(tokens, Layout);
+        Driver.Forward(_layers, Layout, _headWidth);
+    }
+
+    // A bad id would read outside the embedding table (a NaN row on the GPU); every device reports it the same way.
+    private void CheckIds(ReadOnlySpan<int> tokens)
+    {
+        foreach (int id in tokens)
+            if ((uint)id >= (uint)_c.VocabSize)
+                throw new ArgumentOutOfRangeException(nameof(tokens), id, $"token ids must be below the vocabulary size {_c.VocabSize}");
+    }
+}
