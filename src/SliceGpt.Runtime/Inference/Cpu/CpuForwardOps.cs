@@ -132,13 +132,11 @@ internal sealed class CpuForwardOps<T> : IForwardDevice<TransformerLayer<T>> whe
         CpuOps<T>.Linear(linear, Buffer(x), Buffer(y), rows, accumulate);
     }
 
-    public void Shortcut(TransformerLayer<T> layer, ShortcutSite site, Activation x, Activation y, int rows, int width)
+    public void Shortcut(TransformerLayer<T> layer, ShortcutSite site, Activation x, Activation y, int rows)
     {
-        var shortcut = site == ShortcutSite.Attention ? layer.AttentionShortcut : layer.MlpShortcut;
-        if (shortcut is null)
-            Buffer(x).AsSpan(0, rows * width).CopyTo(Buffer(y));
-        else
-            CpuOps<T>.MatMul(Buffer(x), shortcut, Buffer(y), rows);
+        var shortcut = (site == ShortcutSite.Attention ? layer.AttentionShortcut : layer.MlpShortcut)
+            ?? throw new InvalidOperationException($"the {site} shortcut is the identity: its branch accumulates in place");
+        CpuOps<T>.MatMul(Buffer(x), shortcut, Buffer(y), rows);
     }
 
     public Activation Activate(int rows)

@@ -80,17 +80,12 @@ internal sealed class CudaForwardOps<T> : IForwardDevice<CudaLayer<T>> where T :
             _q.AddBias(output, linear.Bias, rows, linear.OutFeatures);
     }
 
-    public void Shortcut(CudaLayer<T> layer, ShortcutSite site, Activation x, Activation y, int rows, int width)
+    public void Shortcut(CudaLayer<T> layer, ShortcutSite site, Activation x, Activation y, int rows)
     {
         var shortcut = site == ShortcutSite.Attention ? layer.AttentionShortcut : layer.MlpShortcut;
-        DeviceMemory<T> source = Buffer(x), destination = Buffer(y);
         if (shortcut.IsIdentity)
-        {
-            long count = (long)rows * width;
-            _q.Copy(source.Slice(0, count), destination.Slice(0, count));
-        }
-        else
-            _q.MatMul(source, shortcut.Rows, shortcut.Data, shortcut.Cols, destination, shortcut.Cols, rows, shortcut.Cols, shortcut.Rows);
+            throw new InvalidOperationException($"the {site} shortcut is the identity: its branch accumulates in place");
+        _q.MatMul(Buffer(x), shortcut.Rows, shortcut.Data, shortcut.Cols, Buffer(y), shortcut.Cols, rows, shortcut.Cols, shortcut.Rows);
     }
 
     public Activation Activate(int rows)

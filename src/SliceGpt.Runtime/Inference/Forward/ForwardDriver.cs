@@ -9,7 +9,7 @@ namespace SliceGpt.Runtime.Inference.Forward;
 /// The two residual buffers alternate: a call takes the one holding the stream and returns the one holding it after.
 /// </summary>
 /// <typeparam name="TLayer">The device's form of a block's weights.</typeparam>
-internal sealed class ForwardDriver<TLayer>(ModelConfig config, IForwardOps<TLayer> ops) where TLayer : IBlockWidths
+internal sealed class ForwardDriver<TLayer>(ModelConfig config, IForwardOps<TLayer> ops) where TLayer : IBlockShape
 {
     /// <summary>Embeds the staged tokens, runs every block, and leaves the final norm's output in <see cref="Activation.Normed"/>.</summary>
     /// <param name="layers">The blocks; block l caches its keys and values in KV layer l.</param>
@@ -38,20 +38,18 @@ internal sealed class ForwardDriver<TLayer>(ModelConfig config, IForwardOps<TLay
     public Activation AttentionHalf(TLayer layer, int cacheLayer, BatchLayout batch, Activation x)
     {
         int n = batch.Tokens;
-        var r = Other(x);
         AttentionBranch(layer, cacheLayer, batch, x);
-        ops.Shortcut(layer, ShortcutSite.Attention, x, r, n, layer.DIn);
-        ops.Linear(layer, LinearSite.AttentionOut, Activation.Attention, r, n, accumulate: true);
-        return r;
+        var mid = Residual(layer, layer.HasAttentionShortcut, ShortcutSite.Attention, x, n);
+        ops.Linear(layer, LinearSite.AttentionOut, Activation.Attention, mid, n, accumulate: true);
+        return mid;
     }
 
     /// <summary>Sequential block, second half: y = h·S_mlp + MLP(N(h)) for the mid residual h. Returns the buffer holding y.</summary>
     public Activation MlpHalf(TLayer layer, int rows, Activation h)
     {
-        var y = Other(h);
         ops.Norm(layer, NormSite.Mlp, h, Activation.Normed, rows, layer.DMid);
         var activation = Mlp(layer, rows);
-        ops.Shortcut(layer, ShortcutSite.Mlp, h, y, rows, layer.DMid);
+        var y = Residual(layer, layer.HasMlpShortcut, ShortcutSite.Mlp, h, rows);
         ops.Linear(layer, LinearSite.Down, activation, y, rows, accumulate: true);
         return y;
     }
@@ -60,12 +58,22 @@ internal sealed class ForwardDriver<TLayer>(ModelConfig config, IForwardOps<TLay
     public Activation ParallelBlock(TLayer layer, int cacheLayer, BatchLayout batch, Activation x)
     {
         int n = batch.Tokens;
-        var y = Other(x);
         AttentionBranch(layer, cacheLayer, batch, x);
-        ops.Shortcut(layer, ShortcutSite.Attention, x, y, n, layer.DIn);
-        ops.Linear(layer, LinearSite.AttentionOut, Activation.Attention, y, n, accumulate: true);
         var activation = Mlp(layer, n);
+        var y = Residual(layer, layer.HasAttentionShortcut, ShortcutSite.Attention, x, n);
+        ops.Linear(layer, LinearSite.AttentionOut, Activation.Attention, y, n, accumulate: true);
         ops.Linear(layer, LinearSite.Down, activation, y, n, accumulate: true);
+        return y;
+    }
+
+    // Where a branch's output accumulates: into x itself when the residual map is the identity (x is no longer read once
+    // the norm has consumed it, so no copy is needed), else into the other buffer after y = x·S.
+    private Activation Residual(TLayer layer, bool hasShortcut, ShortcutSite site, Activation x, int rows)
+    {
+        if (!hasShortcut)
+            return x;
+        var y = Other(x);
+        ops.Shortcut(layer, site, x, y, rows);
         return y;
     }
 

@@ -21,8 +21,8 @@ internal interface IForwardOps<in TLayer>
     /// <summary>y ← x·Wᵀ + b (y += x·Wᵀ + b when <paramref name="accumulate"/>) for the block's projection at <paramref name="site"/>.</summary>
     void Linear(TLayer layer, LinearSite site, Activation x, Activation y, int rows, bool accumulate);
 
-    /// <summary>y ← x·S for the block's shortcut at <paramref name="site"/>, or a copy of x's rows of <paramref name="width"/> when S is the identity.</summary>
-    void Shortcut(TLayer layer, ShortcutSite site, Activation x, Activation y, int rows, int width);
+    /// <summary>y ← x·S for the block's shortcut matrix at <paramref name="site"/> (identity shortcuts never get here: branches accumulate in place).</summary>
+    void Shortcut(TLayer layer, ShortcutSite site, Activation x, Activation y, int rows);
 
     /// <summary>
     /// <see cref="Activation.Attention"/> ← causal attention of the rows in <see cref="Activation.Qkv"/>: RoPE on q and k,

@@ -7,7 +7,7 @@ namespace SliceGpt.Runtime.Inference.Forward;
 /// <see cref="ForwardDriver{TLayer}"/> over the device and reads the results back. CPU and GPU sessions forward their
 /// <see cref="IInferenceSession"/> calls here, so the API's semantics are written once. Not thread-safe.
 /// </summary>
-internal sealed class SessionRunner<TLayer> where TLayer : IBlockWidths
+internal sealed class SessionRunner<TLayer> where TLayer : IBlockShape
 {
     private readonly ModelConfig _c;
     private readonly IForwardDevice<TLayer> _device;
