@@ -26,4 +26,11 @@ public interface IExecutableModel : IDisposable
 
     /// <summary>Creates a session with buffers for up to <paramref name="maxBatch"/> rows of <paramref name="maxSeqLen"/> tokens.</summary>
     IInferenceSession CreateSession(int maxBatch, int maxSeqLen);
+
+    /// <summary>
+    /// A session for passes that start at position 0 and need no KV cache afterwards (perplexity, scoring whole
+    /// sequences): its cache holds one layer, which every layer reuses in turn, so it takes nLayers times less memory
+    /// and allows larger batches. A pass with a chunk that starts later, and <see cref="IInferenceSession.CopySlot"/>, are refused.
+    /// </summary>
+    IInferenceSession CreateScoringSession(int maxBatch, int maxSeqLen);
 }

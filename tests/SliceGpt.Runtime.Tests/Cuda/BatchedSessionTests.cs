@@ -33,6 +33,10 @@ public abstract class BatchedSessionTests(TestDevice device) : SessionTestBase(d
     public void CopiedSlots_ContinueTheSharedPrefix(string family) =>
         BatchedSessionChecks.CopiedSlots_ContinueTheSharedPrefix(family, Session, BatchedSessionChecks.Fp32Tolerance);
 
+    [TestCase("opt")]
+    public void ScoringSessions_ScoreAsFullSessions(string family) =>
+        BatchedSessionChecks.ScoringSessions_ScoreAsFullSessions(family, model => Prepare<float>(model));
+
     [Test]
     public void MalformedBatches_AreRefused() => BatchedSessionChecks.MalformedBatches_AreRefused(Session);
 

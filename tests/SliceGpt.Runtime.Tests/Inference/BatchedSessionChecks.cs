@@ -122,6 +122,35 @@ internal static class BatchedSessionChecks
         }
     }
 
+    /// <summary>
+    /// A scoring session (one KV layer reused by every block) gives a full session's row NLLs and scores, and refuses
+    /// what needs a cache kept between passes.
+    /// </summary>
+    public static void ScoringSessions_ScoreAsFullSessions(string family, Func<TransformerModel<float>, IExecutableModel> prepare)
+    {
+        var model = InvarianceTests.Synthetic<float>(family);
+        var rng = new Random(17);
+        var rows = Enumerable.Range(0, 3 * 9).Select(_ => rng.Next(model.Config.VocabSize)).ToArray();
+        var targets = rows.Skip(1).Append(-1).ToArray();
+        using var executable = prepare(model);
+        using var full = executable.CreateSession(3, 9);
+        using var scoring = executable.CreateScoringSession(3, 9);
+        double[] expectedNll = new double[3], actualNll = new double[3], expectedScores = new double[27], actualScores = new double[27];
+        full.RowNegLogLikelihoods(rows, 3, 9, expectedNll);
+        scoring.RowNegLogLikelihoods(rows, 3, 9, actualNll);
+        SequenceChunk[] chunks = [new(0, 0, 9), new(1, 0, 9), new(2, 0, 9)];
+        full.ScoreTargets(chunks, rows, targets, expectedScores);
+        scoring.ScoreTargets(chunks, rows, targets, actualScores);
+        // Same device, same products, same order: the only difference is which cache memory holds the keys.
+        Assert.That(actualNll, Is.EqualTo(expectedNll));
+        Assert.That(actualScores, Is.EqualTo(expectedScores));
+        Assert.That(() => scoring.Forward([new(0, 9 - 1, 1)], [1], new float[model.Config.VocabSize]),
+            Throws.InvalidOperationException.With.Message.Contains("position 0"));
+        scoring.Prefill([1, 2, 3]);
+        Assert.That(() => scoring.Step(4), Throws.InvalidOperationException);
+        Assert.That(() => scoring.CopySlot(0, 1, 2), Throws.InvalidOperationException);
+    }
+
     /// <summary>Malformed batches are refused before any work, naming what is wrong.</summary>
     public static void MalformedBatches_AreRefused(SessionFactory create)
     {

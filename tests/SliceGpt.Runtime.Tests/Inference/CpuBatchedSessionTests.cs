@@ -28,6 +28,11 @@ public class CpuBatchedSessionTests
     public void CopiedSlots_ContinueTheSharedPrefix(string family) =>
         BatchedSessionChecks.CopiedSlots_ContinueTheSharedPrefix(family, Cpu, BatchedSessionChecks.Fp32Tolerance);
 
+    [TestCase("llama")]
+    [TestCase("phi")]
+    public void ScoringSessions_ScoreAsFullSessions(string family) =>
+        BatchedSessionChecks.ScoringSessions_ScoreAsFullSessions(family, model => new CpuBackend().Prepare(model));
+
     [Test]
     public void MalformedBatches_AreRefused() => BatchedSessionChecks.MalformedBatches_AreRefused(Cpu);
 

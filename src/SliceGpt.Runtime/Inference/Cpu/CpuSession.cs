@@ -34,7 +34,7 @@ public sealed partial class CpuSession<T> : IInferenceSession where T : unmanage
         SessionLimits.Check(_c, maxSeqLen);
         _model = model;
         _ops = new CpuForwardOps<T>(model, maxBatch, maxSeqLen, cachedLayers);
-        _runner = new SessionRunner<TransformerLayer<T>>(_c, _ops, model.Layers, model.Head.InFeatures, maxBatch, maxSeqLen);
+        _runner = new SessionRunner<TransformerLayer<T>>(_c, _ops, model.Layers, model.Head.InFeatures, maxBatch, maxSeqLen, cachedLayers);
     }
 
     /// <inheritdoc/>

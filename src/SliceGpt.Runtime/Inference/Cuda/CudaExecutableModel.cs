@@ -69,6 +69,11 @@ public sealed class CudaExecutableModel<T> : IExecutableModel where T : unmanage
 
     IInferenceSession IExecutableModel.CreateSession(int maxBatch, int maxSeqLen) => CreateSession(maxBatch, maxSeqLen);
 
+    /// <summary>A session whose KV cache holds one layer, reused by every layer: passes must start at position 0 (see <see cref="IExecutableModel.CreateScoringSession"/>).</summary>
+    public CudaSession<T> CreateScoringSession(int maxBatch, int maxSeqLen) => new(this, maxBatch, maxSeqLen, 1);
+
+    IInferenceSession IExecutableModel.CreateScoringSession(int maxBatch, int maxSeqLen) => CreateScoringSession(maxBatch, maxSeqLen);
+
     /// <summary>A session whose KV cache holds one layer: the slicing pipeline runs single blocks through it.</summary>
     internal CudaSession<T> CreateBlockSession(int maxBatch, int maxSeqLen) => new(this, maxBatch, maxSeqLen, 1);
 

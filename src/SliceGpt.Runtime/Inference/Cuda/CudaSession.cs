@@ -58,7 +58,7 @@ public sealed partial class CudaSession<T> : IInferenceSession where T : unmanag
             throw;
         }
         _ops = new CudaForwardOps<T>(c, _weights, _q, _b, maxBatch, maxSeqLen);
-        _runner = new SessionRunner<CudaLayer<T>>(c, _ops, _weights.Layers, _weights.Head.InFeatures, maxBatch, maxSeqLen);
+        _runner = new SessionRunner<CudaLayer<T>>(c, _ops, _weights.Layers, _weights.Head.InFeatures, maxBatch, maxSeqLen, cachedLayers);
         Backend = owner.Backend;
     }
 

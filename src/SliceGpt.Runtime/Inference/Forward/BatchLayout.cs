@@ -48,6 +48,9 @@ internal sealed class BatchLayout
     /// <summary>The largest <see cref="SequenceChunk.End"/> of the pass: every key any row may see lies below it.</summary>
     public int MaxEnd { get; private set; }
 
+    /// <summary>The largest <see cref="SequenceChunk.Start"/> of the pass (0: every chunk starts a sequence).</summary>
+    public int MaxStart { get; private set; }
+
     /// <summary>The chunks of the current pass.</summary>
     public ReadOnlySpan<SequenceChunk> Chunks => _chunks.AsSpan(0, Count);
 
@@ -112,7 +115,7 @@ internal sealed class BatchLayout
     private void Fill()
     {
         bool uniform = true;
-        int maxEnd = 0;
+        int maxEnd = 0, maxStart = 0;
         var first = _chunks[0];
         for (int i = 0; i < Count; i++)
         {
@@ -122,7 +125,9 @@ internal sealed class BatchLayout
                 _positions[_firstRow[i] + t] = c.Start + t;
             uniform &= c.Slot == i && c.Count == first.Count;
             maxEnd = Math.Max(maxEnd, c.End);
+            maxStart = Math.Max(maxStart, c.Start);
         }
+        MaxStart = maxStart;
         IsUniform = uniform;
         MaxEnd = maxEnd;
     }

@@ -15,13 +15,14 @@ internal sealed class ForwardDriver<TLayer>(ModelConfig config, IForwardOps<TLay
     /// <param name="layers">The blocks; block l caches its keys and values in KV layer l.</param>
     /// <param name="batch">The pass's rows.</param>
     /// <param name="headWidth">The residual width the final norm reads (the last block's DOut).</param>
-    public void Forward(IReadOnlyList<TLayer> layers, BatchLayout batch, int headWidth)
+    /// <param name="oneCacheLayer">Every block uses KV layer 0 (a pass from position 0 whose cache is not kept).</param>
+    public void Forward(IReadOnlyList<TLayer> layers, BatchLayout batch, int headWidth, bool oneCacheLayer = false)
     {
         int n = batch.Tokens;
         var x = Activation.ResidualA;
         ops.Embed(x, n);
         for (int l = 0; l < layers.Count; l++)
-            x = Block(layers[l], l, batch, x);
+            x = Block(layers[l], oneCacheLayer ? 0 : l, batch, x);
         ops.FinalNorm(x, Activation.Normed, n, headWidth);
     }
 

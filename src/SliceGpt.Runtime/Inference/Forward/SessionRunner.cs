@@ -18,8 +18,10 @@ internal sealed class SessionRunner<TLayer> where TLayer : IBlockShape
     private readonly int[] _stepToken = new int[1];
 
     public SessionRunner(ModelConfig config, IForwardDevice<TLayer> device, IReadOnlyList<TLayer> layers, int headWidth,
-        int maxBatch, int maxSeqLen)
+        int maxBatch, int maxSeqLen, int cachedLayers)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(cachedLayers, 1);
+        OneCacheLayer = cachedLayers < layers.Count;
         _c = config;
         _device = device;
         _layers = layers;
@@ -30,6 +32,9 @@ internal sealed class SessionRunner<TLayer> where TLayer : IBlockShape
         Driver = new ForwardDriver<TLayer>(config, device);
         _lastLogits = new float[config.VocabSize];
     }
+
+    /// <summary>The KV cache holds one layer that every block reuses: passes start at position 0 and leave nothing behind.</summary>
+    public bool OneCacheLayer { get; }
 
     /// <summary>The driver over this session's device (the slicing pipeline runs single blocks through it).</summary>
     public ForwardDriver<TLayer> Driver { get; }
@@ -105,7 +110,7 @@ internal sealed class SessionRunner<TLayer> where TLayer : IBlockShape
         Layout.SetUniform(batch, seqLen, 0);
         CheckIds(rows);
         _device.Stage(rows, Layout);
-        Driver.Forward(_layers, Layout, _headWidth);
+        Driver.Forward(_layers, Layout, _headWidth, OneCacheLayer);
     }
 
     public void CopySlot(int source, int target, int length)
@@ -115,6 +120,8 @@ internal sealed class SessionRunner<TLayer> where TLayer : IBlockShape
                 $"slots must lie in 0..{MaxBatch - 1}, got {source} → {target}");
         if (length < 0 || length > MaxSeqLen)
             throw new ArgumentOutOfRangeException(nameof(length), length, $"a slot holds 0..{MaxSeqLen} positions");
+        if (OneCacheLayer)
+            throw new InvalidOperationException("a scoring session keeps no KV cache between passes: there is nothing to copy");
         if (source != target && length > 0)
             _device.CopySlot(source, target, length);
     }
@@ -134,11 +141,13 @@ internal sealed class SessionRunner<TLayer> where TLayer : IBlockShape
     private void Run(ReadOnlySpan<SequenceChunk> chunks, ReadOnlySpan<int> tokens)
     {
         Layout.Set(chunks);
+        if (OneCacheLayer && Layout.MaxStart > 0)
+            throw new InvalidOperationException("a scoring session keeps no KV cache between passes: every chunk must start at position 0");
         if (tokens.Length != Layout.Tokens)
             throw new ArgumentException($"the chunks hold {Layout.Tokens} tokens, got {tokens.Length}", nameof(tokens));
         CheckIds(tokens);
         _device.Stage(tokens, Layout);
-        Driver.Forward(_layers, Layout, _headWidth);
+        Driver.Forward(_layers, Layout, _headWidth, OneCacheLayer);
     }
 
     // A bad id would read outside the embedding table (a NaN row on the GPU); every device reports it the same way.
