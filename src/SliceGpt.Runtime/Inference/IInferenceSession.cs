@@ -5,8 +5,9 @@ namespace SliceGpt.Runtime.Inference;
 /// <see cref="MaxSeqLen"/> positions and its scratch buffers, all allocated once at creation; it is not thread-safe
 /// (use one per thread or request). Two ways to use it: a single stream in slot 0 (<see cref="Prefill"/>,
 /// <see cref="Step"/>, <see cref="Position"/>), or batched passes that name their slots and positions explicitly
-/// (<see cref="Forward"/>, <see cref="ScoreTargets"/>, <see cref="CopySlot"/>); a batched pass resets
-/// <see cref="Position"/> to 0. Every call after <see cref="IDisposable.Dispose"/> throws <see cref="ObjectDisposedException"/>.
+/// (<see cref="Forward"/>, <see cref="ScoreTargets"/>, <see cref="CopySlot"/>, <see cref="ReleaseSlot"/>); a batched
+/// pass resets <see cref="Position"/> to 0. The KV cache may be paged (<see cref="SessionOptions"/>): slots take blocks
+/// from a shared pool as they grow and give them back when released. Every call after <see cref="IDisposable.Dispose"/> throws <see cref="ObjectDisposedException"/>.
 /// </summary>
 public interface IInferenceSession : IDisposable
 {
@@ -55,6 +56,21 @@ public interface IInferenceSession : IDisposable
     /// continued in several slots.
     /// </summary>
     void CopySlot(int source, int target, int length);
+
+    /// <summary>Empties <paramref name="slot"/> and returns its KV-cache blocks to the pool (a finished or cancelled sequence).</summary>
+    void ReleaseSlot(int slot);
+
+    /// <summary>Positions of <paramref name="slot"/> holding valid keys and values (the end of the last chunk run in it).</summary>
+    int SlotLength(int slot);
+
+    /// <summary>Positions per KV-cache block (<see cref="MaxSeqLen"/> unless the session pages its cache).</summary>
+    int KvBlockSize { get; }
+
+    /// <summary>Blocks in the KV-cache pool.</summary>
+    int KvBlockCount { get; }
+
+    /// <summary>Blocks no slot holds; a pass that needs more throws <see cref="KvCacheExhaustedException"/> before any work.</summary>
+    int FreeKvBlocks { get; }
 
     /// <summary>
     /// Runs <paramref name="batch"/> independent rows of <paramref name="seqLen"/> tokens from position 0 and

@@ -41,6 +41,14 @@ public abstract class BatchedSessionTests(TestDevice device) : SessionTestBase(d
     public void MalformedBatches_AreRefused() => BatchedSessionChecks.MalformedBatches_AreRefused(Session);
 
     [Test]
+    public void APagedCache_IsRefusedWithAReason()
+    {
+        using var prepared = Prepare<float>(SliceGpt.Runtime.Tests.Slicing.InvarianceTests.Synthetic<float>("llama"));
+        Assert.That(() => prepared.CreateSession(new SliceGpt.Runtime.Inference.SessionOptions(2, 8) { KvBlockSize = 4 }),
+            Throws.InstanceOf<NotSupportedException>().With.Message.Contains("paged KV cache"));
+    }
+
+    [Test]
     public void DisposedSessions_Throw() => BatchedSessionChecks.DisposedSessions_Throw(Session);
 }
 

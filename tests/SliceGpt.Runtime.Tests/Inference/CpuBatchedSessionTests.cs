@@ -1,11 +1,17 @@
+using SliceGpt.Runtime.Inference;
 using SliceGpt.Runtime.Inference.Cpu;
 
 namespace SliceGpt.Runtime.Tests.Inference;
 
-/// <summary><see cref="BatchedSessionChecks"/> on the CPU backend (float32).</summary>
-public class CpuBatchedSessionTests
+/// <summary><see cref="BatchedSessionChecks"/> on the CPU backend (float32), with a contiguous KV cache and with a paged one.</summary>
+[TestFixture(false)]
+[TestFixture(true)]
+public class CpuBatchedSessionTests(bool paged)
 {
-    private static readonly BatchedSessionChecks.SessionFactory Cpu = (model, slots, maxSeqLen) => new CpuSession<float>(model, slots, maxSeqLen);
+    // Paged: blocks of 3 positions, so sequences of up to 10 cross block boundaries within a chunk and between passes.
+    private BatchedSessionChecks.SessionFactory Cpu => (model, slots, maxSeqLen) => paged
+        ? new CpuSession<float>(model, new SessionOptions(slots, maxSeqLen) { KvBlockSize = 3 })
+        : new CpuSession<float>(model, slots, maxSeqLen);
 
     [TestCase("llama")]
     [TestCase("opt")]
@@ -35,6 +41,22 @@ public class CpuBatchedSessionTests
 
     [Test]
     public void MalformedBatches_AreRefused() => BatchedSessionChecks.MalformedBatches_AreRefused(Cpu);
+
+    [Test]
+    public void AnExhaustedPool_RefusesThePass_UntilASlotIsReleased()
+    {
+        var model = SliceGpt.Runtime.Tests.Slicing.InvarianceTests.Synthetic<float>("llama");
+        using var session = new CpuSession<float>(model, new SessionOptions(2, 8) { KvBlockSize = 4, KvBlocks = 2 });
+        var logits = new float[2 * model.Config.VocabSize];
+        session.Forward([new SequenceChunk(0, 0, 8)], [1, 2, 3, 4, 5, 6, 7, 8], logits);
+        Assert.That(session.FreeKvBlocks, Is.Zero);
+        Assert.Throws<KvCacheExhaustedException>(() => session.Forward([new SequenceChunk(1, 0, 1)], [1], logits));
+        Assert.That(session.SlotLength(1), Is.Zero, "the refused pass changed nothing");
+        session.ReleaseSlot(0);
+        Assert.That((session.FreeKvBlocks, session.SlotLength(0)), Is.EqualTo((2, 0)));
+        session.Forward([new SequenceChunk(1, 0, 1)], [1], logits);
+        Assert.That(session.SlotLength(1), Is.EqualTo(1));
+    }
 
     [Test]
     public void DisposedSessions_Throw() => BatchedSessionChecks.DisposedSessions_Throw(Cpu);

@@ -42,6 +42,9 @@ public sealed class CpuExecutableModel<T>(TransformerModel<T> model) : IExecutab
     public IInferenceSession CreateSession(int maxBatch, int maxSeqLen) => new CpuSession<T>(Model, maxBatch, maxSeqLen);
 
     /// <inheritdoc/>
+    public IInferenceSession CreateSession(SessionOptions options) => new CpuSession<T>(Model, options);
+
+    /// <inheritdoc/>
     public IInferenceSession CreateScoringSession(int maxBatch, int maxSeqLen) => new CpuSession<T>(Model, maxBatch, maxSeqLen, cachedLayers: 1);
 
     /// <inheritdoc/>

@@ -22,7 +22,6 @@ internal sealed class CpuForwardOps<T> : IForwardDevice<TransformerLayer<T>> whe
     private readonly TransformerModel<T> _model;
     private readonly ModelConfig _c;
     private readonly RopeTable<T>? _rope;
-    private readonly int _maxSeqLen;
     private readonly int _qkvDim;
     private readonly int _logitRows;
 
@@ -36,17 +35,19 @@ internal sealed class CpuForwardOps<T> : IForwardDevice<TransformerLayer<T>> whe
     private readonly T[][] _scores;          // (workers) × (QueryBlock, maxSeqLen) attention of one block of queries each
     private readonly T[] _logits;            // (logitRows, vocab)
     private readonly T[] _gathered;          // (min(maxBatch, logitRows), head width) the last rows of ragged chunks
-    private readonly T[][] _keyCache;        // (cachedLayers) × (slots, maxSeqLen, kvDim)
-    private readonly T[][] _valueCache;      // (cachedLayers) × (slots, maxSeqLen, kvDim)
+    private readonly T[][] _keyCache;        // (cachedLayers) × (blocks, blockSize, kvDim)
+    private readonly T[][] _valueCache;      // (cachedLayers) × (blocks, blockSize, kvDim)
+    private readonly KvBlockTable _kv;       // each slot's blocks
     private readonly int[] _tokens;          // (maxTokens) the staged ids
     private BatchLayout? _batch;             // the staged layout: each row's chunk and position
 
-    public CpuForwardOps(TransformerModel<T> model, int maxBatch, int maxSeqLen, int cachedLayers)
+    public CpuForwardOps(TransformerModel<T> model, SessionOptions options, KvBlockTable kvBlocks, int cachedLayers)
     {
         _model = model;
         _c = model.Config;
-        _maxSeqLen = maxSeqLen;
-        int maxTokens = checked(maxBatch * maxSeqLen);
+        _kv = kvBlocks;
+        int maxSeqLen = options.MaxSeqLen, maxBatch = options.MaxBatch;
+        int maxTokens = options.TokensPerPass;
         MaxWidth = model.Layers.Select(l => Math.Max(l.DIn, Math.Max(l.DMid, l.DOut))).DefaultIfEmpty(model.Embedding.Cols).Max();
         _qkvDim = _c.QDim + 2 * _c.KvDim;
         _rope = _c.Rope == RopeLayout.None ? null : new RopeTable<T>(_c, maxSeqLen);
@@ -65,10 +66,11 @@ internal sealed class CpuForwardOps<T> : IForwardDevice<TransformerLayer<T>> whe
         _gathered = new T[Math.Min(maxBatch, _logitRows) * model.Head.InFeatures];
         _keyCache = new T[cachedLayers][];
         _valueCache = new T[cachedLayers][];
+        long cacheLength = (long)kvBlocks.Blocks * kvBlocks.BlockSize * _c.KvDim;
         for (int l = 0; l < cachedLayers; l++)
         {
-            _keyCache[l] = new T[maxTokens * _c.KvDim];
-            _valueCache[l] = new T[maxTokens * _c.KvDim];
+            _keyCache[l] = new T[cacheLength];
+            _valueCache[l] = new T[cacheLength];
         }
         _tokens = new int[maxTokens];
     }
@@ -175,7 +177,7 @@ internal sealed class CpuForwardOps<T> : IForwardDevice<TransformerLayer<T>> whe
             for (int t = 0; t < chunk.Count; t++)
             {
                 var row = _qkv.AsSpan((batch.FirstRow(i) + t) * _qkvDim, _qkvDim);
-                int cacheRow = chunk.Slot * _maxSeqLen + chunk.Start + t;
+                int cacheRow = CacheRow(chunk.Slot, chunk.Start + t);
                 row.Slice(qDim, kvDim).CopyTo(kc.AsSpan(cacheRow * kvDim, kvDim));
                 row.Slice(qDim + kvDim, kvDim).CopyTo(vc.AsSpan(cacheRow * kvDim, kvDim));
             }
@@ -194,10 +196,11 @@ internal sealed class CpuForwardOps<T> : IForwardDevice<TransformerLayer<T>> whe
     private void AttendHeadsInParallel(int cacheLayer, BatchLayout batch, int workers, int pairs) =>
         Parallel.For(0, workers, w => AttendHeads(cacheLayer, batch, pairs * w / workers, pairs * (w + 1) / workers, _scores[w]));
 
-    // Softmax(q·kᵀ/√d)·v for the (chunk, head) pairs [first, end), with the causal mask over the slot's cached keys.
+    // Softmax(q·kᵀ/√d)·v for the (chunk, head) pairs [first, end), with the causal mask over the slot's cached keys,
+    // which lie in the slot's KV blocks: the score columns of a block are one product, its values another.
     private void AttendHeads(int cacheLayer, BatchLayout batch, int first, int end, T[] scoreBuffer)
     {
-        int qDim = _c.QDim, kvDim = _c.KvDim, headDim = _c.HeadDim;
+        int qDim = _c.QDim, kvDim = _c.KvDim, headDim = _c.HeadDim, blockSize = _kv.BlockSize;
         var scale = T.One / T.Sqrt(T.CreateTruncating(headDim));
         int group = _c.NHeads / _c.NKvHeads;
         var kc = _keyCache[cacheLayer];
@@ -208,16 +211,19 @@ internal sealed class CpuForwardOps<T> : IForwardDevice<TransformerLayer<T>> whe
             var chunk = batch[i];
             int firstRow = batch.FirstRow(i);
             var q = _qkv.AsSpan(firstRow * _qkvDim + h * headDim);
-            var k = kc.AsSpan(chunk.Slot * _maxSeqLen * kvDim + kvHead * headDim);
-            var v = vc.AsSpan(chunk.Slot * _maxSeqLen * kvDim + kvHead * headDim);
             var o = _att.AsSpan(firstRow * qDim + h * headDim);
             for (int t0 = 0; t0 < chunk.Count; t0 += QueryBlock)
             {
                 int rows = Math.Min(QueryBlock, chunk.Count - t0);
                 int visibleKeys = chunk.Start + t0 + rows;
                 var scores = scoreBuffer.AsSpan(0, rows * visibleKeys);
-                CpuBlas.Gemm(false, true, rows, visibleKeys, headDim, scale, q[(t0 * _qkvDim)..], _qkvDim, k, kvDim,
-                    T.Zero, scores, visibleKeys);
+                for (int key0 = 0; key0 < visibleKeys; key0 += blockSize)
+                {
+                    int keys = Math.Min(blockSize, visibleKeys - key0);
+                    var k = kc.AsSpan(CacheRow(chunk.Slot, key0) * kvDim + kvHead * headDim);
+                    CpuBlas.Gemm(false, true, rows, keys, headDim, scale, q[(t0 * _qkvDim)..], _qkvDim, k, kvDim,
+                        T.Zero, scores[key0..], visibleKeys);
+                }
                 for (int t = 0; t < rows; t++)
                 {
                     var row = scores.Slice(t * visibleKeys, visibleKeys);
@@ -225,11 +231,19 @@ internal sealed class CpuForwardOps<T> : IForwardDevice<TransformerLayer<T>> whe
                     CpuOps<T>.Softmax(row[..visible]);
                     row[visible..].Clear();
                 }
-                CpuBlas.Gemm(false, false, rows, headDim, visibleKeys, T.One, scores, visibleKeys, v, kvDim,
-                    T.Zero, o[(t0 * qDim)..], qDim);
+                for (int key0 = 0; key0 < visibleKeys; key0 += blockSize)
+                {
+                    int keys = Math.Min(blockSize, visibleKeys - key0);
+                    var v = vc.AsSpan(CacheRow(chunk.Slot, key0) * kvDim + kvHead * headDim);
+                    CpuBlas.Gemm(false, false, rows, headDim, keys, T.One, scores[key0..], visibleKeys, v, kvDim,
+                        key0 == 0 ? T.Zero : T.One, o[(t0 * qDim)..], qDim);
+                }
             }
         }
     }
+
+    // The cache row of a slot's position: its block's first row plus the offset in the block.
+    private int CacheRow(int slot, int position) => _kv.BlockOf(slot, position) * _kv.BlockSize + position % _kv.BlockSize;
 
     /// <summary>Logits of rows [firstRow, firstRow + count) of the final norm's output into <see cref="Logits"/> (count ≤ <see cref="LogitRows"/>).</summary>
     public void HeadRows(int firstRow, int count)
@@ -287,13 +301,13 @@ internal sealed class CpuForwardOps<T> : IForwardDevice<TransformerLayer<T>> whe
         }
     }
 
-    public void CopySlot(int source, int target, int length)
+    public void CopyBlock(int source, int target)
     {
-        int kvDim = _c.KvDim;
+        long length = (long)_kv.BlockSize * _c.KvDim;
         for (int l = 0; l < _keyCache.Length; l++)
         {
-            Array.Copy(_keyCache[l], source * _maxSeqLen * kvDim, _keyCache[l], target * _maxSeqLen * kvDim, length * kvDim);
-            Array.Copy(_valueCache[l], source * _maxSeqLen * kvDim, _valueCache[l], target * _maxSeqLen * kvDim, length * kvDim);
+            Array.Copy(_keyCache[l], source * length, _keyCache[l], target * length, length);
+            Array.Copy(_valueCache[l], source * length, _valueCache[l], target * length, length);
         }
     }
 

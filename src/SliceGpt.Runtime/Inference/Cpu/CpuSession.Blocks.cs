@@ -53,9 +53,7 @@ public sealed partial class CpuSession<T>
     // Lays out batch rows of seqLen tokens from position 0 and stages them (no tokens: a block reads activations).
     private BatchLayout StartBlock(ReadOnlySpan<int> tokens, int batch, int seqLen)
     {
-        _runner.Reset();
-        var layout = _runner.Layout;
-        layout.SetUniform(batch, seqLen, 0);
+        var layout = _runner.LayOutUniform(batch, seqLen);
         _ops.Stage(tokens, layout);
         return layout;
     }

@@ -18,23 +18,34 @@ public sealed partial class CpuSession<T> : IInferenceSession where T : unmanage
     private int _disposed;
 
     /// <summary>Creates a session with buffers for <paramref name="maxBatch"/> rows of <paramref name="maxSeqLen"/> tokens.</summary>
-    public CpuSession(TransformerModel<T> model, int maxBatch, int maxSeqLen) : this(model, maxBatch, maxSeqLen, model.Config.NLayers)
+    public CpuSession(TransformerModel<T> model, int maxBatch, int maxSeqLen) : this(model, new SessionOptions(maxBatch, maxSeqLen))
+    {
+    }
+
+    /// <summary>Creates a session of the given shape (slots, their length, the paging of the KV cache).</summary>
+    public CpuSession(TransformerModel<T> model, SessionOptions options) : this(model, options, model.Config.NLayers)
     {
     }
 
     /// <summary>
     /// A session whose KV cache holds only <paramref name="cachedLayers"/> layers: the slicing pipeline runs one block
-    /// at a time (through layer slot 0) and needs no cache for the others.
+    /// at a time (through layer slot 0) and needs no cache for the others; a scoring session reuses one for every block.
     /// </summary>
     internal CpuSession(TransformerModel<T> model, int maxBatch, int maxSeqLen, int cachedLayers)
+        : this(model, new SessionOptions(maxBatch, maxSeqLen), cachedLayers)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxSeqLen, 1);
+    }
+
+    internal CpuSession(TransformerModel<T> model, SessionOptions options, int cachedLayers)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
         _c = model.Config;
-        SessionLimits.Check(_c, maxSeqLen);
+        SessionLimits.Check(_c, options.MaxSeqLen);
         _model = model;
-        _ops = new CpuForwardOps<T>(model, maxBatch, maxSeqLen, cachedLayers);
-        _runner = new SessionRunner<TransformerLayer<T>>(_c, _ops, model.Layers, model.Head.InFeatures, maxBatch, maxSeqLen, cachedLayers);
+        var kvBlocks = new KvBlockTable(options.MaxBatch, options.MaxSeqLen, options.BlockSize, options.Blocks);
+        _ops = new CpuForwardOps<T>(model, options, kvBlocks, cachedLayers);
+        _runner = new SessionRunner<TransformerLayer<T>>(_c, _ops, model.Layers, model.Head.InFeatures, options, kvBlocks, cachedLayers);
     }
 
     /// <inheritdoc/>
@@ -86,6 +97,25 @@ public sealed partial class CpuSession<T> : IInferenceSession where T : unmanage
         ThrowIfDisposed();
         _runner.CopySlot(source, target, length);
     }
+
+    /// <inheritdoc/>
+    public void ReleaseSlot(int slot)
+    {
+        ThrowIfDisposed();
+        _runner.ReleaseSlot(slot);
+    }
+
+    /// <inheritdoc/>
+    public int SlotLength(int slot) => _runner.SlotLength(slot);
+
+    /// <inheritdoc/>
+    public int KvBlockSize => _runner.KvBlocks.BlockSize;
+
+    /// <inheritdoc/>
+    public int KvBlockCount => _runner.KvBlocks.Blocks;
+
+    /// <inheritdoc/>
+    public int FreeKvBlocks => _runner.KvBlocks.FreeBlocks;
 
     /// <inheritdoc/>
     public void RowNegLogLikelihoods(ReadOnlySpan<int> rows, int batch, int seqLen, Span<double> nllPerRow)

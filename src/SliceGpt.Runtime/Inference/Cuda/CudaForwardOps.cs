@@ -16,21 +16,25 @@ internal sealed class CudaForwardOps<T> : IForwardDevice<CudaLayer<T>> where T :
     private readonly CudaModelWeights<T> _weights;
     private readonly IGpuQueue<T> _q;
     private readonly SessionBuffers<T> _b;
-    private readonly int _maxBatch, _maxSeqLen, _qkvDim;
+    private readonly KvBlockTable _kv;
+    private readonly int _maxSeqLen, _qkvDim;
     private readonly int[] _hostInts;      // (maxTokens) staging of positions and targets
     private readonly double[] _hostDoubles; // (maxTokens) log-probabilities read back
 
+    /// <exception cref="NotSupportedException">A paged cache (blocks shorter than a slot): the kernels address one block per slot.</exception>
     public CudaForwardOps(ModelConfig config, CudaModelWeights<T> weights, IGpuQueue<T> queue, SessionBuffers<T> buffers,
-        int maxBatch, int maxSeqLen)
+        SessionOptions options, KvBlockTable kvBlocks)
     {
+        if (kvBlocks.BlockSize != options.MaxSeqLen)
+            throw new NotSupportedException($"the CUDA kernels address one KV block per slot: the block size must be the slot length {options.MaxSeqLen}, not {kvBlocks.BlockSize}");
         _c = config;
         _weights = weights;
         _q = queue;
         _b = buffers;
-        _maxBatch = maxBatch;
-        _maxSeqLen = maxSeqLen;
+        _kv = kvBlocks;
+        _maxSeqLen = options.MaxSeqLen;
         _qkvDim = config.QDim + 2 * config.KvDim;
-        _hostInts = new int[checked(maxBatch * maxSeqLen)];
+        _hostInts = new int[options.TokensPerPass];
         _hostDoubles = new double[_hostInts.Length];
     }
 
@@ -107,9 +111,9 @@ internal sealed class CudaForwardOps<T> : IForwardDevice<CudaLayer<T>> where T :
         }
     }
 
-    // RoPE on every row at once (each row carries its position); then, when chunk i is slot i and all chunks are equally
-    // long, one KV append and one attention launch for the whole pass (row r belongs to slot r / length); otherwise one
-    // pair per chunk, on views of its rows and of its slot's cache.
+    // RoPE on every row at once (each row carries its position); then, when chunk i is slot i, holds block i, and all
+    // chunks are equally long, one KV append and one attention launch for the whole pass (row r belongs to block
+    // r / length); otherwise one pair per chunk, on views of its rows and of its slot's block.
     public void Attention(int cacheLayer, BatchLayout batch)
     {
         int n = batch.Tokens, qDim = _c.QDim, kvDim = _c.KvDim;
@@ -118,12 +122,12 @@ internal sealed class CudaForwardOps<T> : IForwardDevice<CudaLayer<T>> where T :
                 _c.Rope == RopeLayout.Interleaved ? RopeStyle.Interleaved : RopeStyle.RotateHalf, _maxSeqLen);
         var keys = _b.KeyCache[cacheLayer];
         var values = _b.ValueCache[cacheLayer];
-        if (batch.IsUniform)
+        if (InBlockOrder(batch))
         {
             int seqLen = batch[0].Count;
-            _q.KvAppend(_b.Qkv, _b.Positions, keys, values, n, seqLen, _c.NHeads, _c.NKvHeads, _c.HeadDim, _maxBatch, _maxSeqLen);
+            _q.KvAppend(_b.Qkv, _b.Positions, keys, values, n, seqLen, _c.NHeads, _c.NKvHeads, _c.HeadDim, _kv.Blocks, _maxSeqLen);
             _q.Attend(_b.Qkv, keys, values, _b.Positions, _b.Att, _b.Workspace, n, seqLen, _c.NHeads, _c.NKvHeads, _c.HeadDim,
-                _maxBatch, _maxSeqLen, batch.MaxEnd - 1);
+                _kv.Blocks, _maxSeqLen, batch.MaxEnd - 1);
             return;
         }
         long slotLength = (long)_maxSeqLen * kvDim;
@@ -133,12 +137,23 @@ internal sealed class CudaForwardOps<T> : IForwardDevice<CudaLayer<T>> where T :
             int first = batch.FirstRow(i);
             var qkv = _b.Qkv.Slice((long)first * _qkvDim, (long)chunk.Count * _qkvDim);
             var positions = _b.Positions.Slice(first, chunk.Count);
-            var slotKeys = keys.Slice(chunk.Slot * slotLength, slotLength);
-            var slotValues = values.Slice(chunk.Slot * slotLength, slotLength);
+            long block = _kv.BlockOf(chunk.Slot, 0);
+            var slotKeys = keys.Slice(block * slotLength, slotLength);
+            var slotValues = values.Slice(block * slotLength, slotLength);
             _q.KvAppend(qkv, positions, slotKeys, slotValues, chunk.Count, chunk.Count, _c.NHeads, _c.NKvHeads, _c.HeadDim, 1, _maxSeqLen);
             _q.Attend(qkv, slotKeys, slotValues, positions, _b.Att.Slice((long)first * qDim, (long)chunk.Count * qDim), _b.Workspace,
                 chunk.Count, chunk.Count, _c.NHeads, _c.NKvHeads, _c.HeadDim, 1, _maxSeqLen, chunk.End - 1);
         }
+    }
+
+    private bool InBlockOrder(BatchLayout batch)
+    {
+        if (!batch.IsUniform)
+            return false;
+        for (int i = 0; i < batch.Count; i++)
+            if (_kv.BlockOf(i, 0) != i)
+                return false;
+        return true;
     }
 
     /// <summary>fp32 logits of <paramref name="count"/> rows of <paramref name="rows"/> (final-norm outputs) into the logit buffer.</summary>
@@ -216,13 +231,13 @@ internal sealed class CudaForwardOps<T> : IForwardDevice<CudaLayer<T>> where T :
         _q.Synchronize();
     }
 
-    public void CopySlot(int source, int target, int length)
+    public void CopyBlock(int source, int target)
     {
-        long slotLength = (long)_maxSeqLen * _c.KvDim, count = (long)length * _c.KvDim;
+        long length = (long)_kv.BlockSize * _c.KvDim;
         for (int l = 0; l < _b.KeyCache.Length; l++)
         {
-            _q.Copy(_b.KeyCache[l].Slice(source * slotLength, count), _b.KeyCache[l].Slice(target * slotLength, count));
-            _q.Copy(_b.ValueCache[l].Slice(source * slotLength, count), _b.ValueCache[l].Slice(target * slotLength, count));
+            _q.Copy(_b.KeyCache[l].Slice(source * length, length), _b.KeyCache[l].Slice(target * length, length));
+            _q.Copy(_b.ValueCache[l].Slice(source * length, length), _b.ValueCache[l].Slice(target * length, length));
         }
     }
 

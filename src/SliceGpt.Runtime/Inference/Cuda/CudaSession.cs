@@ -25,12 +25,14 @@ public sealed partial class CudaSession<T> : IInferenceSession where T : unmanag
     private readonly int _qkvDim;
     private int _disposed;
 
-    internal CudaSession(CudaExecutableModel<T> owner, int maxBatch, int maxSeqLen, int cachedLayers)
+    internal CudaSession(CudaExecutableModel<T> owner, SessionOptions options, int cachedLayers)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxSeqLen, 1);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
         var c = owner.Config;
-        SessionLimits.Check(c, maxSeqLen);
+        SessionLimits.Check(c, options.MaxSeqLen);
+        if (options.BlockSize != options.MaxSeqLen)
+            throw new NotSupportedException($"a paged KV cache (blocks of {options.BlockSize} positions in slots of {options.MaxSeqLen}) is not implemented on the GPU yet: the kernels address one block per slot");
         owner.Acquire();
         _owner = owner;
         _device = owner.Device;
@@ -44,7 +46,7 @@ public sealed partial class CudaSession<T> : IInferenceSession where T : unmanag
             _q = _device.CreateQueue<T>();
             try
             {
-                _b = new SessionBuffers<T>(_device, c, _maxWidth, maxBatch, maxSeqLen, cachedLayers);
+                _b = new SessionBuffers<T>(_device, c, _maxWidth, options, cachedLayers);
             }
             catch
             {
@@ -57,8 +59,9 @@ public sealed partial class CudaSession<T> : IInferenceSession where T : unmanag
             owner.Release();
             throw;
         }
-        _ops = new CudaForwardOps<T>(c, _weights, _q, _b, maxBatch, maxSeqLen);
-        _runner = new SessionRunner<CudaLayer<T>>(c, _ops, _weights.Layers, _weights.Head.InFeatures, maxBatch, maxSeqLen, cachedLayers);
+        var kvBlocks = new KvBlockTable(options.MaxBatch, options.MaxSeqLen, options.BlockSize, options.Blocks);
+        _ops = new CudaForwardOps<T>(c, _weights, _q, _b, options, kvBlocks);
+        _runner = new SessionRunner<CudaLayer<T>>(c, _ops, _weights.Layers, _weights.Head.InFeatures, options, kvBlocks, cachedLayers);
         Backend = owner.Backend;
     }
 
@@ -128,6 +131,25 @@ public sealed partial class CudaSession<T> : IInferenceSession where T : unmanag
         using var scope = _device.Bind();
         _runner.CopySlot(source, target, length);
     }
+
+    /// <inheritdoc/>
+    public void ReleaseSlot(int slot)
+    {
+        ThrowIfDisposed();
+        _runner.ReleaseSlot(slot);
+    }
+
+    /// <inheritdoc/>
+    public int SlotLength(int slot) => _runner.SlotLength(slot);
+
+    /// <inheritdoc/>
+    public int KvBlockSize => _runner.KvBlocks.BlockSize;
+
+    /// <inheritdoc/>
+    public int KvBlockCount => _runner.KvBlocks.Blocks;
+
+    /// <inheritdoc/>
+    public int FreeKvBlocks => _runner.KvBlocks.FreeBlocks;
 
     /// <inheritdoc/>
     /// <remarks>Logits are computed in chunks and reduced on the GPU: only the per-row sums come back.</remarks>

@@ -25,6 +25,6 @@ internal interface IForwardDevice<in TLayer> : IForwardOps<TLayer>
     /// </summary>
     void RowNegLogLikelihoods(int batch, int seqLen, Span<double> nllPerRow);
 
-    /// <summary>Copies positions [0, <paramref name="length"/>) of KV slot <paramref name="source"/> to slot <paramref name="target"/>, in every layer.</summary>
-    void CopySlot(int source, int target, int length);
+    /// <summary>Copies KV-cache block <paramref name="source"/> to block <paramref name="target"/> in every layer (copy on write).</summary>
+    void CopyBlock(int source, int target);
 }

@@ -16,9 +16,10 @@ internal sealed class SessionRunner<TLayer> where TLayer : IBlockShape
     private readonly float[] _lastLogits;      // (vocab) returned by Prefill and Step
     private readonly SequenceChunk[] _single = new SequenceChunk[1];
     private readonly int[] _stepToken = new int[1];
+    private readonly Action<int, int> _copyBlock;    // cached: reserving blocks allocates nothing
 
     public SessionRunner(ModelConfig config, IForwardDevice<TLayer> device, IReadOnlyList<TLayer> layers, int headWidth,
-        int maxBatch, int maxSeqLen, int cachedLayers)
+        SessionOptions options, KvBlockTable kvBlocks, int cachedLayers)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(cachedLayers, 1);
         OneCacheLayer = cachedLayers < layers.Count;
@@ -26,9 +27,11 @@ internal sealed class SessionRunner<TLayer> where TLayer : IBlockShape
         _device = device;
         _layers = layers;
         _headWidth = headWidth;
-        MaxBatch = maxBatch;
-        MaxSeqLen = maxSeqLen;
-        Layout = new BatchLayout(maxBatch, maxSeqLen, checked(maxBatch * maxSeqLen));
+        MaxBatch = options.MaxBatch;
+        MaxSeqLen = options.MaxSeqLen;
+        KvBlocks = kvBlocks;
+        Layout = new BatchLayout(MaxBatch, MaxSeqLen, options.TokensPerPass);
+        _copyBlock = device.CopyBlock;
         Driver = new ForwardDriver<TLayer>(config, device);
         _lastLogits = new float[config.VocabSize];
     }
@@ -38,6 +41,9 @@ internal sealed class SessionRunner<TLayer> where TLayer : IBlockShape
 
     /// <summary>The driver over this session's device (the slicing pipeline runs single blocks through it).</summary>
     public ForwardDriver<TLayer> Driver { get; }
+
+    /// <summary>The paged KV cache's block tables.</summary>
+    public KvBlockTable KvBlocks { get; }
 
     /// <summary>The layout of the last pass.</summary>
     public BatchLayout Layout { get; }
@@ -106,24 +112,51 @@ internal sealed class SessionRunner<TLayer> where TLayer : IBlockShape
     /// <summary>Runs <paramref name="batch"/> rows of <paramref name="seqLen"/> tokens from position 0 (slots 0 … batch − 1).</summary>
     public void RunUniform(ReadOnlySpan<int> rows, int batch, int seqLen)
     {
-        Position = 0;
-        Layout.SetUniform(batch, seqLen, 0);
         CheckIds(rows);
+        LayOutUniform(batch, seqLen);
         _device.Stage(rows, Layout);
         Driver.Forward(_layers, Layout, _headWidth, OneCacheLayer);
     }
 
+    /// <summary>Lays out <paramref name="batch"/> rows of <paramref name="seqLen"/> tokens from position 0 in slots 0 … batch − 1, with their KV blocks.</summary>
+    public BatchLayout LayOutUniform(int batch, int seqLen)
+    {
+        Layout.SetUniform(batch, seqLen, 0);
+        KvBlocks.Reserve(Layout, _copyBlock);
+        Position = 0;
+        return Layout;
+    }
+
     public void CopySlot(int source, int target, int length)
     {
-        if ((uint)source >= (uint)MaxBatch || (uint)target >= (uint)MaxBatch)
-            throw new ArgumentOutOfRangeException(source == target || (uint)source < (uint)MaxBatch ? nameof(target) : nameof(source),
-                $"slots must lie in 0..{MaxBatch - 1}, got {source} → {target}");
-        if (length < 0 || length > MaxSeqLen)
-            throw new ArgumentOutOfRangeException(nameof(length), length, $"a slot holds 0..{MaxSeqLen} positions");
+        CheckSlot(source, nameof(source));
+        CheckSlot(target, nameof(target));
+        if (length < 0 || length > KvBlocks.Length(source))
+            throw new ArgumentOutOfRangeException(nameof(length), length, $"slot {source} holds {KvBlocks.Length(source)} positions");
         if (OneCacheLayer)
             throw new InvalidOperationException("a scoring session keeps no KV cache between passes: there is nothing to copy");
-        if (source != target && length > 0)
-            _device.CopySlot(source, target, length);
+        if (source != target)
+            KvBlocks.Share(source, target, length);
+    }
+
+    public void ReleaseSlot(int slot)
+    {
+        CheckSlot(slot, nameof(slot));
+        KvBlocks.Release(slot);
+        if (slot == 0)
+            Position = 0;
+    }
+
+    public int SlotLength(int slot)
+    {
+        CheckSlot(slot, nameof(slot));
+        return KvBlocks.Length(slot);
+    }
+
+    private void CheckSlot(int slot, string name)
+    {
+        if ((uint)slot >= (uint)MaxBatch)
+            throw new ArgumentOutOfRangeException(name, slot, $"slots lie in 0..{MaxBatch - 1}");
     }
 
     /// <summary>Checks <paramref name="rows"/> holds <paramref name="batch"/> × <paramref name="seqLen"/> valid ids, seqLen ≥ 2.</summary>
@@ -146,6 +179,7 @@ internal sealed class SessionRunner<TLayer> where TLayer : IBlockShape
         if (tokens.Length != Layout.Tokens)
             throw new ArgumentException($"the chunks hold {Layout.Tokens} tokens, got {tokens.Length}", nameof(tokens));
         CheckIds(tokens);
+        KvBlocks.Reserve(Layout, _copyBlock);
         _device.Stage(tokens, Layout);
         Driver.Forward(_layers, Layout, _headWidth, OneCacheLayer);
     }
