@@ -24,6 +24,9 @@ public interface IExecutableModel : IDisposable
     /// <summary>The backend's description.</summary>
     string Backend { get; }
 
+    /// <summary>Whether sessions can page their KV cache (<see cref="SessionOptions.KvBlockSize"/> below the slot length).</summary>
+    bool PagesKvCache { get; }
+
     /// <summary>Creates a session with buffers for up to <paramref name="maxBatch"/> rows of <paramref name="maxSeqLen"/> tokens.</summary>
     IInferenceSession CreateSession(int maxBatch, int maxSeqLen);
 

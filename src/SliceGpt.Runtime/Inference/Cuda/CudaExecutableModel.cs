@@ -53,6 +53,10 @@ public sealed class CudaExecutableModel<T> : IExecutableModel where T : unmanage
     /// <inheritdoc/>
     public string Backend => $"cuda ({Device.Info.Name}, {Precision.ShortName()} weights and activations, fp32 accumulation)";
 
+    /// <inheritdoc/>
+    /// <remarks>Not yet: the kernels address one KV block per slot.</remarks>
+    public bool PagesKvCache => false;
+
     internal IGpu Device { get; }
 
     internal CudaModelWeights<T> Weights { get; }
