@@ -15,13 +15,16 @@ internal static class Program
     /// build a child project there); the GPU suites always run in-process. <c>--smoke</c> selects every GPU suite's short
     /// check (<see cref="BenchmarkSelection.SmokeFilters"/>: per-matmul, end-to-end, slicing time). When a GPU suite is
     /// selected and no GPU can be used, the run stops before BenchmarkDotNet starts, with one line saying why and exit
-    /// code 2; a failed benchmark gives exit code 1.
+    /// code 2; a failed benchmark gives exit code 1. <c>--serving-load</c> runs the serving load test instead
+    /// (<see cref="Serving.ServingLoad"/>).
     /// </summary>
     private static int Main(string[] args) => Run(args, Console.Out);
 
     /// <summary><see cref="Main"/> with its one-line messages written to <paramref name="output"/> (for the tests).</summary>
     internal static int Run(string[] args, TextWriter output)
     {
+        if (args.Contains("--serving-load"))
+            return Serving.ServingLoad.Run(args, output);
         var rest = args.Where(a => a != "--smoke").ToList();
         if (args.Contains("--smoke"))
             rest.AddRange(["--filter", .. BenchmarkSelection.SmokeFilters]);
