@@ -69,6 +69,12 @@ public interface IInferenceSession : IDisposable
     /// <summary>Blocks in the KV-cache pool.</summary>
     int KvBlockCount { get; }
 
+    /// <summary>
+    /// Where the time went since the last call (per operation, and the calls' wall time), then starts afresh; null unless
+    /// the session was created with <see cref="SessionOptions.Profile"/>.
+    /// </summary>
+    ForwardProfile? TakeProfile();
+
     /// <summary>Blocks no slot holds; a pass that needs more throws <see cref="KvCacheExhaustedException"/> before any work.</summary>
     int FreeKvBlocks { get; }
 

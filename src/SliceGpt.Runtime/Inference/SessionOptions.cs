@@ -19,6 +19,12 @@ public sealed record SessionOptions(int MaxBatch, int MaxSeqLen)
     /// <summary>Tokens one pass may hold; null: MaxBatch × MaxSeqLen. Activation buffers are sized by it.</summary>
     public int? MaxTokensPerPass { get; init; }
 
+    /// <summary>
+    /// Time every operation of every pass (CUDA events on a GPU, timestamps on the CPU) for <see cref="IInferenceSession.TakeProfile"/>.
+    /// Costs a little per operation; off by default.
+    /// </summary>
+    public bool Profile { get; init; }
+
     /// <summary>The block size in effect.</summary>
     public int BlockSize => KvBlockSize ?? MaxSeqLen;
 

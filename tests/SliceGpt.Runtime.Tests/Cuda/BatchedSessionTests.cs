@@ -38,6 +38,16 @@ public abstract class BatchedSessionTests(TestDevice device) : SessionTestBase(d
         BatchedSessionChecks.ScoringSessions_ScoreAsFullSessions(family, model => Prepare<float>(model));
 
     [Test]
+    public void AProfiledSession_AccountsForEveryOperation() =>
+        BatchedSessionChecks.AProfiledSession_AccountsForEveryOperation((model, options) =>
+        {
+            var prepared = Prepare<float>(model);
+            var session = prepared.CreateSession(options);
+            prepared.Dispose();
+            return session;
+        });
+
+    [Test]
     public void MalformedBatches_AreRefused() => BatchedSessionChecks.MalformedBatches_AreRefused(Session);
 
     [Test]

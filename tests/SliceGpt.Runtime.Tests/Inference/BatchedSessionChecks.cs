@@ -151,6 +151,36 @@ internal static class BatchedSessionChecks
         Assert.That(() => scoring.CopySlot(0, 1, 2), Throws.InvalidOperationException);
     }
 
+    /// <summary>A profiled session counts every operation of every pass, and its operations fit in the calls' wall time.</summary>
+    public static void AProfiledSession_AccountsForEveryOperation(Func<TransformerModel<float>, SessionOptions, IInferenceSession> create)
+    {
+        var model = InvarianceTests.Synthetic<float>("llama");
+        int layers = model.Layers.Length;
+        using (var plain = create(model, new SessionOptions(1, 8)))
+            Assert.That(plain.TakeProfile(), Is.Null, "profiling is off by default");
+        using var session = create(model, new SessionOptions(1, 8) { Profile = true });
+        session.Prefill([1, 2, 3]);
+        session.Step(4);
+        session.Step(5);
+        var profile = session.TakeProfile()!;
+        var calls = profile.Ops.ToDictionary(o => o.Op, o => o.Calls);
+        Assert.Multiple(() =>
+        {
+            Assert.That(profile.Passes, Is.EqualTo(3));
+            foreach (var op in new[] { ForwardOp.AttentionNorm, ForwardOp.QkvProjection, ForwardOp.Attention, ForwardOp.AttentionOutput,
+                         ForwardOp.MlpNorm, ForwardOp.UpProjection, ForwardOp.Activation, ForwardOp.DownProjection })
+                Assert.That(calls[op], Is.EqualTo(3 * layers), op.ToString());
+            foreach (var op in new[] { ForwardOp.Stage, ForwardOp.Embed, ForwardOp.FinalNorm, ForwardOp.HeadAndReadback })
+                Assert.That(calls[op], Is.EqualTo(3), op.ToString());
+            Assert.That(calls.ContainsKey(ForwardOp.Shortcut), Is.False, "a dense model has no shortcut products");
+            Assert.That(profile.Ops.All(o => o.Milliseconds >= 0));
+            Assert.That(profile.WallMilliseconds, Is.GreaterThan(0));
+            Assert.That(profile.ToTable(), Does.Contain("Attention").And.Contain("wall"));
+        });
+        var empty = session.TakeProfile()!;
+        Assert.That((empty.Passes, empty.Ops.Count), Is.EqualTo((0L, 0)), "a take starts afresh");
+    }
+
     /// <summary>Malformed batches are refused before any work, naming what is wrong.</summary>
     public static void MalformedBatches_AreRefused(SessionFactory create)
     {

@@ -40,6 +40,10 @@ public class CpuBatchedSessionTests(bool paged)
         BatchedSessionChecks.ScoringSessions_ScoreAsFullSessions(family, model => new CpuBackend().Prepare(model));
 
     [Test]
+    public void AProfiledSession_AccountsForEveryOperation() =>
+        BatchedSessionChecks.AProfiledSession_AccountsForEveryOperation((model, options) => new CpuSession<float>(model, options));
+
+    [Test]
     public void MalformedBatches_AreRefused() => BatchedSessionChecks.MalformedBatches_AreRefused(Cpu);
 
     [Test]

@@ -45,7 +45,8 @@ public sealed partial class CpuSession<T> : IInferenceSession where T : unmanage
         _model = model;
         var kvBlocks = new KvBlockTable(options.MaxBatch, options.MaxSeqLen, options.BlockSize, options.Blocks);
         _ops = new CpuForwardOps<T>(model, options, kvBlocks, cachedLayers);
-        _runner = new SessionRunner<TransformerLayer<T>>(_c, _ops, model.Layers, model.Head.InFeatures, options, kvBlocks, cachedLayers);
+        _runner = new SessionRunner<TransformerLayer<T>>(_c, _ops, model.Layers, model.Head.InFeatures, options, kvBlocks, cachedLayers,
+            options.Profile ? new HostOpClock() : null);
     }
 
     /// <inheritdoc/>
@@ -116,6 +117,9 @@ public sealed partial class CpuSession<T> : IInferenceSession where T : unmanage
 
     /// <inheritdoc/>
     public int FreeKvBlocks => _runner.KvBlocks.FreeBlocks;
+
+    /// <inheritdoc/>
+    public ForwardProfile? TakeProfile() => _runner.TakeProfile();
 
     /// <inheritdoc/>
     public void RowNegLogLikelihoods(ReadOnlySpan<int> rows, int batch, int seqLen, Span<double> nllPerRow)

@@ -21,6 +21,7 @@ public sealed partial class CudaSession<T> : IInferenceSession where T : unmanag
     private readonly SessionBuffers<T> _b;
     private readonly CudaForwardOps<T> _ops;
     private readonly SessionRunner<CudaLayer<T>> _runner;
+    private readonly IOpClock? _clock;             // the profiler's events, when profiling
     private readonly int _maxWidth;              // widest residual of the (possibly sliced) model
     private readonly int _qkvDim;
     private int _disposed;
@@ -61,7 +62,8 @@ public sealed partial class CudaSession<T> : IInferenceSession where T : unmanag
         }
         var kvBlocks = new KvBlockTable(options.MaxBatch, options.MaxSeqLen, options.BlockSize, options.Blocks);
         _ops = new CudaForwardOps<T>(c, _weights, _q, _b, options, kvBlocks);
-        _runner = new SessionRunner<CudaLayer<T>>(c, _ops, _weights.Layers, _weights.Head.InFeatures, options, kvBlocks, cachedLayers);
+        _clock = options.Profile ? _q.CreateClock() : null;
+        _runner = new SessionRunner<CudaLayer<T>>(c, _ops, _weights.Layers, _weights.Head.InFeatures, options, kvBlocks, cachedLayers, _clock);
         Backend = owner.Backend;
     }
 
@@ -152,6 +154,16 @@ public sealed partial class CudaSession<T> : IInferenceSession where T : unmanag
     public int FreeKvBlocks => _runner.KvBlocks.FreeBlocks;
 
     /// <inheritdoc/>
+    /// <remarks>Waits for the session's stream first: the times are those of CUDA events around each operation.</remarks>
+    public ForwardProfile? TakeProfile()
+    {
+        ThrowIfDisposed();
+        using var scope = _device.Bind();
+        _q.Synchronize();
+        return _runner.TakeProfile();
+    }
+
+    /// <inheritdoc/>
     /// <remarks>Logits are computed in chunks and reduced on the GPU: only the per-row sums come back.</remarks>
     public void RowNegLogLikelihoods(ReadOnlySpan<int> rows, int batch, int seqLen, Span<double> nllPerRow)
     {
@@ -192,6 +204,7 @@ public sealed partial class CudaSession<T> : IInferenceSession where T : unmanag
             using var scope = _device.Bind();
             // The queue waits for its work first: nothing queued may run on freed memory.
             _q.Dispose();
+            _clock?.Dispose();
         }
         finally
         {

@@ -1,5 +1,6 @@
 using SliceGpt.Kernels;
 using SliceGpt.Native.Cuda;
+using SliceGpt.Runtime.Inference.Forward;
 
 namespace SliceGpt.Runtime.Inference.Cuda;
 
@@ -123,6 +124,9 @@ internal interface IGpuQueue<T> : IDisposable where T : unmanaged
 
     /// <summary>Waits for everything queued; surfaces asynchronous faults.</summary>
     void Synchronize();
+
+    /// <summary>A clock that times operations queued here (CUDA events on the stream; timestamps when emulated).</summary>
+    IOpClock CreateClock();
 
     /// <summary>The CUDA stream behind the queue, for callers that order their own work after it; null when emulated.</summary>
     CudaStream? Stream { get; }

@@ -17,22 +17,25 @@ internal sealed class SessionRunner<TLayer> where TLayer : IBlockShape
     private readonly SequenceChunk[] _single = new SequenceChunk[1];
     private readonly int[] _stepToken = new int[1];
     private readonly Action<int, int> _copyBlock;    // cached: reserving blocks allocates nothing
+    private readonly ProfiledDevice<TLayer>? _profiled;
 
+    /// <param name="clock">Times every operation when the session is profiled (<see cref="SessionOptions.Profile"/>); else null.</param>
     public SessionRunner(ModelConfig config, IForwardDevice<TLayer> device, IReadOnlyList<TLayer> layers, int headWidth,
-        SessionOptions options, KvBlockTable kvBlocks, int cachedLayers)
+        SessionOptions options, KvBlockTable kvBlocks, int cachedLayers, IOpClock? clock = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(cachedLayers, 1);
         OneCacheLayer = cachedLayers < layers.Count;
         _c = config;
-        _device = device;
+        _profiled = clock is null ? null : new ProfiledDevice<TLayer>(device, clock);
+        _device = _profiled ?? device;
         _layers = layers;
         _headWidth = headWidth;
         MaxBatch = options.MaxBatch;
         MaxSeqLen = options.MaxSeqLen;
         KvBlocks = kvBlocks;
         Layout = new BatchLayout(MaxBatch, MaxSeqLen, options.TokensPerPass);
-        _copyBlock = device.CopyBlock;
-        Driver = new ForwardDriver<TLayer>(config, device);
+        _copyBlock = _device.CopyBlock;
+        Driver = new ForwardDriver<TLayer>(config, _device);
         _lastLogits = new float[config.VocabSize];
     }
 
@@ -57,16 +60,30 @@ internal sealed class SessionRunner<TLayer> where TLayer : IBlockShape
 
     public void Reset() => Position = 0;
 
+    /// <summary>The profile since the last take; null when the session is not profiled. The device's work must have finished.</summary>
+    public ForwardProfile? TakeProfile() => _profiled?.Take();
+
+    // A session call's wall time, when profiling.
+    private long BeginCall() => _profiled is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
+
+    private void EndCall(long start)
+    {
+        if (_profiled is not null)
+            _profiled.AddPass(System.Diagnostics.Stopwatch.GetElapsedTime(start));
+    }
+
     public ReadOnlySpan<float> Prefill(ReadOnlySpan<int> tokens)
     {
         if (tokens.IsEmpty)
             throw new ArgumentException("prefill needs at least one token", nameof(tokens));
         if (Position + tokens.Length > MaxSeqLen)
             throw new ArgumentOutOfRangeException(nameof(tokens), $"{Position} + {tokens.Length} tokens exceed the session's {MaxSeqLen} positions");
+        long start = BeginCall();
         _single[0] = new SequenceChunk(0, Position, tokens.Length);
         Run(_single, tokens);
         Position += tokens.Length;
         _device.LastLogits(Layout, _lastLogits);
+        EndCall(start);
         return _lastLogits;
     }
 
@@ -81,9 +98,11 @@ internal sealed class SessionRunner<TLayer> where TLayer : IBlockShape
         long needed = (long)chunks.Length * _c.VocabSize;
         if (logits.Length < needed)
             throw new ArgumentException($"{chunks.Length} chunks need {needed} logits, the span holds {logits.Length}", nameof(logits));
+        long start = BeginCall();
         Run(chunks, tokens);
         Position = 0;
         _device.LastLogits(Layout, logits[..(int)needed]);
+        EndCall(start);
     }
 
     public void ScoreTargets(ReadOnlySpan<SequenceChunk> chunks, ReadOnlySpan<int> tokens, ReadOnlySpan<int> targets, Span<double> logProbs)
@@ -95,9 +114,11 @@ internal sealed class SessionRunner<TLayer> where TLayer : IBlockShape
         foreach (int t in targets)
             if (t >= _c.VocabSize)
                 throw new ArgumentOutOfRangeException(nameof(targets), t, $"targets must be below the vocabulary size {_c.VocabSize} (negative: not scored)");
+        long start = BeginCall();
         Run(chunks, tokens);
         Position = 0;
         _device.TargetLogProbs(Layout, targets, logProbs[..tokens.Length]);
+        EndCall(start);
     }
 
     public void RowNegLogLikelihoods(ReadOnlySpan<int> rows, int batch, int seqLen, Span<double> nllPerRow)
@@ -105,8 +126,10 @@ internal sealed class SessionRunner<TLayer> where TLayer : IBlockShape
         CheckRows(rows, batch, seqLen);
         if (nllPerRow.Length < batch)
             throw new ArgumentException($"{batch} rows need {batch} sums, the span holds {nllPerRow.Length}", nameof(nllPerRow));
+        long start = BeginCall();
         RunUniform(rows, batch, seqLen);
         _device.RowNegLogLikelihoods(batch, seqLen, nllPerRow[..batch]);
+        EndCall(start);
     }
 
     /// <summary>Runs <paramref name="batch"/> rows of <paramref name="seqLen"/> tokens from position 0 (slots 0 … batch − 1).</summary>

@@ -116,6 +116,9 @@ internal sealed unsafe partial class EmulatedQueue<T>
 
     public void Synchronize() => ObjectDisposedException.ThrowIf(_disposed, this);
 
+    // Host timestamps: the emulated operations run synchronously, so their wall time is their time.
+    public SliceGpt.Runtime.Inference.Forward.IOpClock CreateClock() => new SliceGpt.Runtime.Inference.Forward.HostOpClock();
+
     public void Dispose()
     {
         if (_disposed)
