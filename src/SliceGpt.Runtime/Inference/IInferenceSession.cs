@@ -46,9 +46,11 @@ public interface IInferenceSession : IDisposable
     /// <summary>
     /// The same pass as <see cref="Forward"/>, scoring instead of returning logits: logProbs[r] = log p(targets[r]) under
     /// the next-token distribution after row r (the natural log, accumulated in double); rows whose target is negative
-    /// are not scored and get 0. Only these numbers leave the device.
+    /// are not scored and get 0. When <paramref name="greedy"/> is not empty it receives each row's most probable next
+    /// token (the lowest id on ties), for exact-match scoring. Only these numbers leave the device.
     /// </summary>
-    void ScoreTargets(ReadOnlySpan<SequenceChunk> chunks, ReadOnlySpan<int> tokens, ReadOnlySpan<int> targets, Span<double> logProbs);
+    void ScoreTargets(ReadOnlySpan<SequenceChunk> chunks, ReadOnlySpan<int> tokens, ReadOnlySpan<int> targets, Span<double> logProbs,
+        Span<int> greedy = default);
 
     /// <summary>
     /// Copies the first <paramref name="length"/> cached positions of slot <paramref name="source"/> to slot

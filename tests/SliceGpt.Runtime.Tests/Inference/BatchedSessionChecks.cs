@@ -83,7 +83,8 @@ internal static class BatchedSessionChecks
         var tokens = lengths.SelectMany((n, i) => sequences[i][..n]).ToArray();
         var targets = lengths.SelectMany((n, i) => sequences[i][1..n].Append(-1)).ToArray();
         var scores = new double[tokens.Length];
-        session.ScoreTargets(chunks, tokens, targets, scores);
+        var greedy = new int[tokens.Length];
+        session.ScoreTargets(chunks, tokens, targets, scores, greedy);
         int row = 0;
         for (int i = 0; i < lengths.Length; i++)
         {
@@ -94,6 +95,10 @@ internal static class BatchedSessionChecks
                     Assert.That(scores[row], Is.EqualTo(0), "an unscored row");
                     continue;
                 }
+                // The reference's argmax, unless its top two logits are closer than the tolerance (a legitimate tie-break).
+                var sorted = reference[i][t].OrderDescending().ToArray();
+                if (sorted[0] - sorted[1] > tolerance * MaxAbs(reference[i][t]) * 2)
+                    Assert.That(greedy[row], Is.EqualTo(Array.IndexOf(reference[i][t], sorted[0])), $"sequence {i}, row {t}: greedy token");
                 double expected = LogSoftmax(reference[i][t], targets[row]);
                 // The log-probability is a difference of logits and a log-sum-exp: its error is that of the logits.
                 Assert.That(scores[row], Is.EqualTo(expected).Within(tolerance * MaxAbs(reference[i][t]) * 2), $"sequence {i}, row {t}");

@@ -269,7 +269,7 @@ internal sealed class CpuForwardOps<T> : IForwardDevice<TransformerLayer<T>> whe
         }
     }
 
-    public void TargetLogProbs(BatchLayout batch, ReadOnlySpan<int> targets, Span<double> logProbs)
+    public void TargetLogProbs(BatchLayout batch, ReadOnlySpan<int> targets, Span<double> logProbs, Span<int> greedy)
     {
         int vocab = _c.VocabSize, n = batch.Tokens;
         for (int first = 0; first < n; first += _logitRows)
@@ -279,7 +279,10 @@ internal sealed class CpuForwardOps<T> : IForwardDevice<TransformerLayer<T>> whe
             for (int i = 0; i < count; i++)
             {
                 int target = targets[first + i];
-                logProbs[first + i] = target < 0 ? 0 : -CpuOps<T>.NegLogLikelihood(_logits.AsSpan(i * vocab, vocab), target);
+                var row = _logits.AsSpan(i * vocab, vocab);
+                logProbs[first + i] = target < 0 ? 0 : -CpuOps<T>.NegLogLikelihood(row, target);
+                if (!greedy.IsEmpty)
+                    greedy[first + i] = CpuOps<T>.ArgMax(row);
             }
         }
     }

@@ -86,10 +86,11 @@ public sealed partial class CpuSession<T> : IInferenceSession where T : unmanage
     }
 
     /// <inheritdoc/>
-    public void ScoreTargets(ReadOnlySpan<SequenceChunk> chunks, ReadOnlySpan<int> tokens, ReadOnlySpan<int> targets, Span<double> logProbs)
+    public void ScoreTargets(ReadOnlySpan<SequenceChunk> chunks, ReadOnlySpan<int> tokens, ReadOnlySpan<int> targets, Span<double> logProbs,
+        Span<int> greedy = default)
     {
         ThrowIfDisposed();
-        _runner.ScoreTargets(chunks, tokens, targets, logProbs);
+        _runner.ScoreTargets(chunks, tokens, targets, logProbs, greedy);
     }
 
     /// <inheritdoc/>

@@ -195,10 +195,12 @@ internal sealed class CudaForwardOps<T> : IForwardDevice<CudaLayer<T>> where T :
         _q.Synchronize();
     }
 
-    public void TargetLogProbs(BatchLayout batch, ReadOnlySpan<int> targets, Span<double> logProbs)
+    // The staged token ids are no longer needed once the pass has run: the targets take their place, and the positions'
+    // buffer receives the argmax ids when they are asked for.
+    public void TargetLogProbs(BatchLayout batch, ReadOnlySpan<int> targets, Span<double> logProbs, Span<int> greedy)
     {
         int n = batch.Tokens, vocab = _c.VocabSize;
-        // The staged ids are no longer needed: the targets take their place (unscored rows score target 0, discarded below).
+        // Unscored rows score target 0; their results are discarded below.
         for (int r = 0; r < n; r++)
             _hostInts[r] = Math.Max(0, targets[r]);
         _q.Upload(_hostInts.AsSpan(0, n), _b.Tokens.Slice(0, n));
@@ -207,8 +209,12 @@ internal sealed class CudaForwardOps<T> : IForwardDevice<CudaLayer<T>> where T :
             int count = Math.Min(_b.LogitRows, n - first);
             HeadRows(NormedRows(first, count), count);
             _q.NegLogLikelihood(_b.Logits, _b.Tokens.Slice(first, count), _b.Nll.Slice(first, count), count, vocab);
+            if (!greedy.IsEmpty)
+                _q.ArgMax(_b.Logits, _b.Positions.Slice(first, count), count, vocab);
         }
         _q.Download(_b.Nll.Slice(0, n), _hostDoubles.AsSpan(0, n));
+        if (!greedy.IsEmpty)
+            _q.Download(_b.Positions.Slice(0, n), greedy[..n]);
         _q.Synchronize();
         for (int r = 0; r < n; r++)
             logProbs[r] = targets[r] < 0 ? 0 : -_hostDoubles[r];

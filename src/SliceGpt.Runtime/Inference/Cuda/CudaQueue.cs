@@ -89,6 +89,11 @@ internal sealed class CudaQueue<T> : IGpuQueue<T> where T : unmanaged
     public void NegLogLikelihood(DeviceMemory<float> logits, DeviceMemory<int> targets, DeviceMemory<double> nll, int rows, int vocabSize) =>
         _k.Loss.NegLogLikelihood(_stream, logits, targets, nll, rows, vocabSize);
 
+    public void ArgMax(DeviceMemory<float> logits, DeviceMemory<int> result, int rows, int vocabSize) =>
+        _k.Loss.ArgMax(_stream, logits, result, rows, vocabSize);
+
+    public void Download(DeviceMemory<int> source, Span<int> destination) => _stream.CopyToHost(source, destination);
+
     public void Upload(ReadOnlySpan<int> source, DeviceMemory<int> destination) => _stream.CopyToDevice(source, destination);
 
     public void Copy(DeviceMemory<T> source, DeviceMemory<T> destination) => _stream.CopyDeviceToDevice(source, destination);

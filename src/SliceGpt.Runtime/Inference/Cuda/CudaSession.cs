@@ -119,11 +119,12 @@ public sealed partial class CudaSession<T> : IInferenceSession where T : unmanag
 
     /// <inheritdoc/>
     /// <remarks>Logits are computed in chunks and reduced on the GPU: only the per-row log-probabilities come back.</remarks>
-    public void ScoreTargets(ReadOnlySpan<SequenceChunk> chunks, ReadOnlySpan<int> tokens, ReadOnlySpan<int> targets, Span<double> logProbs)
+    public void ScoreTargets(ReadOnlySpan<SequenceChunk> chunks, ReadOnlySpan<int> tokens, ReadOnlySpan<int> targets, Span<double> logProbs,
+        Span<int> greedy = default)
     {
         ThrowIfDisposed();
         using var scope = _device.Bind();
-        _runner.ScoreTargets(chunks, tokens, targets, logProbs);
+        _runner.ScoreTargets(chunks, tokens, targets, logProbs, greedy);
     }
 
     /// <inheritdoc/>

@@ -110,6 +110,12 @@ internal interface IGpuQueue<T> : IDisposable where T : unmanaged
     /// <summary>LossKernels.NegLogLikelihood on fp32 logits.</summary>
     void NegLogLikelihood(DeviceMemory<float> logits, DeviceMemory<int> targets, DeviceMemory<double> nll, int rows, int vocabSize);
 
+    /// <summary>LossKernels.ArgMax on fp32 logits.</summary>
+    void ArgMax(DeviceMemory<float> logits, DeviceMemory<int> result, int rows, int vocabSize);
+
+    /// <summary>A device-to-host copy, after the queue's earlier work; complete when the call returns.</summary>
+    void Download(DeviceMemory<int> source, Span<int> destination);
+
     /// <summary>A host-to-device copy; the span may be reused when the call returns.</summary>
     void Upload(ReadOnlySpan<int> source, DeviceMemory<int> destination);
 

@@ -15,9 +15,10 @@ internal interface IForwardDevice<in TLayer> : IForwardOps<TLayer>
 
     /// <summary>
     /// log softmax(logits of row r)[targets[r]] for every row of the last pass, accumulated in double; rows whose
-    /// target is negative get 0. Targets are checked to lie below the vocabulary size.
+    /// target is negative get 0. Targets are checked to lie below the vocabulary size. A non-empty
+    /// <paramref name="greedy"/> receives each row's argmax (the lowest id on ties).
     /// </summary>
-    void TargetLogProbs(BatchLayout batch, ReadOnlySpan<int> targets, Span<double> logProbs);
+    void TargetLogProbs(BatchLayout batch, ReadOnlySpan<int> targets, Span<double> logProbs, Span<int> greedy);
 
     /// <summary>
     /// For a uniform pass of <paramref name="batch"/> rows of <paramref name="seqLen"/> tokens (the staged tokens), each

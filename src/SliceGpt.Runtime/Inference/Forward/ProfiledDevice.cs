@@ -101,10 +101,10 @@ internal sealed class ProfiledDevice<TLayer>(IForwardDevice<TLayer> inner, IOpCl
         clock.End(ForwardOp.HeadAndReadback);
     }
 
-    public void TargetLogProbs(BatchLayout batch, ReadOnlySpan<int> targets, Span<double> logProbs)
+    public void TargetLogProbs(BatchLayout batch, ReadOnlySpan<int> targets, Span<double> logProbs, Span<int> greedy)
     {
         clock.Begin();
-        inner.TargetLogProbs(batch, targets, logProbs);
+        inner.TargetLogProbs(batch, targets, logProbs, greedy);
         clock.End(ForwardOp.HeadAndReadback);
     }
 

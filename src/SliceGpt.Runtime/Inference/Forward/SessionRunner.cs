@@ -105,8 +105,11 @@ internal sealed class SessionRunner<TLayer> where TLayer : IBlockShape
         EndCall(start);
     }
 
-    public void ScoreTargets(ReadOnlySpan<SequenceChunk> chunks, ReadOnlySpan<int> tokens, ReadOnlySpan<int> targets, Span<double> logProbs)
+    public void ScoreTargets(ReadOnlySpan<SequenceChunk> chunks, ReadOnlySpan<int> tokens, ReadOnlySpan<int> targets, Span<double> logProbs,
+        Span<int> greedy)
     {
+        if (!greedy.IsEmpty && greedy.Length < tokens.Length)
+            throw new ArgumentException($"{tokens.Length} rows need {tokens.Length} greedy tokens, the span holds {greedy.Length}", nameof(greedy));
         if (targets.Length != tokens.Length)
             throw new ArgumentException($"{tokens.Length} tokens need as many targets, got {targets.Length}", nameof(targets));
         if (logProbs.Length < tokens.Length)
@@ -117,7 +120,7 @@ internal sealed class SessionRunner<TLayer> where TLayer : IBlockShape
         long start = BeginCall();
         Run(chunks, tokens);
         Position = 0;
-        _device.TargetLogProbs(Layout, targets, logProbs[..tokens.Length]);
+        _device.TargetLogProbs(Layout, targets, logProbs[..tokens.Length], greedy.IsEmpty ? default : greedy[..tokens.Length]);
         EndCall(start);
     }
 
