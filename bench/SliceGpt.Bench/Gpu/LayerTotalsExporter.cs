@@ -100,27 +100,30 @@ internal static class LayerTotalsReport
         yield return "## Per-layer matrix multiplications (paper appendix A.7, Tables 12-13 layout)";
         yield return "";
         yield return $"{deviceLine} Each product: median of its CUDA-event GPU times, L2 flushed before every repetition, fp32 " +
-                     $"accumulation. Times in ms; speedup = dense layer total / this total. {pytorchLine}";
+                     $"accumulation. Speedup = dense layer total / this total. {pytorchLine}";
         foreach (var block in rows.GroupBy(r => (r.Tokens, r.Precision)))
         {
             string what = block.Key.Tokens == GemmSuite.PrefillTokens ? "2048 tokens (sequence 2048, batch 1)" : $"{block.Key.Tokens} tokens (decode batch {block.Key.Tokens})";
+            // Decode-shaped products take microseconds: their tables say µs so that they do not read 0.000 ms.
+            bool inMs = block.Key.Tokens >= 1024;
+            string Time(double microseconds) => inMs ? Ms(microseconds) : Us(microseconds);
             foreach (var family in block.Select(r => r.Family).Distinct())
             {
                 var familyRows = block.Where(r => r.Family == family).ToList();
                 var names = familyRows.First().Products.Where(p => !p.Gemm.IsShortcut).Select(p => p.Gemm.Name).ToList();
                 yield return "";
-                yield return $"### {(family == ArchitectureFamily.Opt ? "OPT (paper Table 13)" : "LLAMA-2 (paper Table 12)")}: {what}, {GemmCase.PrecisionLabel(block.Key.Precision)}";
+                yield return $"### {(family == ArchitectureFamily.Opt ? "OPT (paper Table 13)" : "LLAMA-2 (paper Table 12)")}: {what}, {GemmCase.PrecisionLabel(block.Key.Precision)}, times in {(inMs ? "ms" : "µs")}";
                 yield return "";
                 yield return $"| Model | Method | d | {string.Join(" | ", names)} | Total (speedup) | Shortcuts | Total with shortcuts (speedup) | PyTorch | vs PyTorch |";
                 yield return $"|---|---|--:|{string.Concat(names.Select(_ => "--:|"))}--:|--:|--:|--:|--:|";
                 foreach (var r in familyRows)
                 {
-                    var times = names.Select(n => Ms(r.Products.First(p => p.Gemm.Name == n).Microseconds));
+                    var times = names.Select(n => Time(r.Products.First(p => p.Gemm.Name == n).Microseconds));
                     bool sliced = r.Products.Any(p => p.Gemm.IsShortcut);
                     double theirs = pytorch?.TotalOf(r) ?? double.NaN;
                     yield return $"| {r.Model} | {GemmCase.VariantLabel(r.Variant)} | {r.Width} | {string.Join(" | ", times)} | " +
-                                 $"{Ms(r.Total)} ({X(r.Speedup)}) | {(sliced ? Ms(r.Shortcuts) : "-")} | {Ms(r.TotalWithShortcuts)} ({X(r.SpeedupWithShortcuts)}) | " +
-                                 $"{Ms(theirs)} | {X(theirs / r.TotalWithShortcuts)} |";
+                                 $"{Time(r.Total)} ({X(r.Speedup)}) | {(sliced ? Time(r.Shortcuts) : "-")} | {Time(r.TotalWithShortcuts)} ({X(r.SpeedupWithShortcuts)}) | " +
+                                 $"{Time(theirs)} | {X(theirs / r.TotalWithShortcuts)} |";
                 }
             }
         }
