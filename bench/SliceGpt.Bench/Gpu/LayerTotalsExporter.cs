@@ -2,6 +2,7 @@ using System.Globalization;
 using BenchmarkDotNet.Reports;
 using SliceGpt.Bench.Gpu.Comparison;
 using SliceGpt.Bench.Support;
+using SliceGpt.Native.Cuda;
 using SliceGpt.Runtime.Models;
 
 namespace SliceGpt.Bench.Gpu;
@@ -63,10 +64,10 @@ internal sealed class LayerTotalsExporter(LayerTotalsFormat format) : TextExport
     {
         try
         {
-            Native.Cuda.CudaLibraries.EnsureLoaded(Native.Cuda.CudaLibrary.CusparseLt);
-            return $"; cuSPARSELt from {Native.Cuda.CudaLibraries.LoadedFrom(Native.Cuda.CudaLibrary.CusparseLt)}";
+            CudaLibraries.EnsureLoaded(CudaLibrary.CusparseLt);
+            return $"; cuSPARSELt from {CudaLibraries.LoadedFrom(CudaLibrary.CusparseLt)}";
         }
-        catch (Native.Cuda.CudaUnavailableException)
+        catch (CudaUnavailableException)
         {
             return "; no cuSPARSELt";
         }

@@ -122,14 +122,18 @@ internal sealed class CsvTable
                 }
             }
             else if (ch == '"' && field.Length == 0)
+            {
                 quoted = true;
+            }
             else if (ch == ',')
             {
                 fields.Add(field.ToString());
                 field.Clear();
             }
             else
+            {
                 field.Append(ch);
+            }
         }
         if (quoted)
             throw new BenchCsvException($"{file}, line {line}: unterminated quoted field");

@@ -221,7 +221,8 @@ public sealed unsafe class SparseLtGemm<T> : CudaResource where T : unmanaged
         CusparseLtCheck.ThrowIfFailed(CusparseLt.MatmulAlgSelectionInit(At(Slot.Handle), At(Slot.Selection),
             At(Slot.Matmul), CusparseLtMatmulAlg.Default));
         _selectionReady = true;
-        SetAttribute(CusparseLtMatmulAlgAttribute.SearchIterations, SearchIterations);
+        // Best effort: a release that refuses the attribute searches with its own default count.
+        TrySetAttribute(CusparseLtMatmulAlgAttribute.SearchIterations, SearchIterations);
         if (algorithm is { } cached)
             Apply(cached);
         CusparseLtCheck.ThrowIfFailed(CusparseLt.MatmulPlanInit(At(Slot.Handle), At(Slot.Plan), At(Slot.Matmul), At(Slot.Selection)));
@@ -245,7 +246,8 @@ public sealed unsafe class SparseLtGemm<T> : CudaResource where T : unmanaged
 
     private void Apply(SparseLtAlgorithm algorithm)
     {
-        SetAttribute(CusparseLtMatmulAlgAttribute.ConfigId, algorithm.ConfigId);
+        if (algorithm.ConfigId >= 0)
+            SetAttribute(CusparseLtMatmulAlgAttribute.ConfigId, algorithm.ConfigId);
         // Split-K attributes are set only when the configuration splits: "not set" (the heuristic) is not a value one can write.
         if (algorithm.UsesSplitK)
         {
@@ -260,11 +262,17 @@ public sealed unsafe class SparseLtGemm<T> : CudaResource where T : unmanaged
     private void SetAttribute(CusparseLtMatmulAlgAttribute attribute, int value) =>
         CusparseLtCheck.ThrowIfFailed(CusparseLt.MatmulAlgSetAttribute(At(Slot.Handle), At(Slot.Selection), attribute, &value, sizeof(int)));
 
+    private bool TrySetAttribute(CusparseLtMatmulAlgAttribute attribute, int value) =>
+        CusparseLt.MatmulAlgSetAttribute(At(Slot.Handle), At(Slot.Selection), attribute, &value, sizeof(int)) == CusparseStatus.Success;
+
+    // The configuration is read back for reports and the plan cache; a release that will not report one attribute
+    // (the split-K buffers before split-K is set, say) gives -1 for it rather than failing a product that works.
     private int GetAttribute(CusparseLtMatmulAlgAttribute attribute)
     {
         int value = 0;
-        CusparseLtCheck.ThrowIfFailed(CusparseLt.MatmulAlgGetAttribute(At(Slot.Handle), At(Slot.Selection), attribute, &value, sizeof(int)));
-        return value;
+        return CusparseLt.MatmulAlgGetAttribute(At(Slot.Handle), At(Slot.Selection), attribute, &value, sizeof(int)) == CusparseStatus.Success
+            ? value
+            : -1;
     }
 
     private SparseLtAlgorithm ReadAlgorithm() => new(GetAttribute(CusparseLtMatmulAlgAttribute.ConfigId),

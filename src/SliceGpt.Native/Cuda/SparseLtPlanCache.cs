@@ -20,7 +20,8 @@ public readonly record struct SparseLtPlanKey(int OutFeatures, int InFeatures, i
 /// The algorithm configuration cuSPARSELt runs a plan with (cusparseLtMatmulAlgAttribute_t values), as
 /// <c>cusparseLtMatmulSearch</c> chose it or as the default heuristic left it.
 /// </summary>
-/// <param name="ConfigId">CUSPARSELT_MATMUL_ALG_CONFIG_ID: the kernel configuration, in [0, <paramref name="MaxConfigId"/>].</param>
+/// <param name="ConfigId">CUSPARSELT_MATMUL_ALG_CONFIG_ID: the kernel configuration, in [0, <paramref name="MaxConfigId"/>]
+/// (every field is −1 when the library would not report it).</param>
 /// <param name="MaxConfigId">CUSPARSELT_MATMUL_ALG_CONFIG_MAX_ID: the largest configuration id for this problem.</param>
 /// <param name="SplitK">CUSPARSELT_MATMUL_SPLIT_K: slices of the reduction (1: none; other values below 1: not set).</param>
 /// <param name="SplitKMode">CUSPARSELT_MATMUL_SPLIT_K_MODE (cusparseLtSplitKMode_t: 1 one kernel, 2 two kernels; 0 not set).</param>
