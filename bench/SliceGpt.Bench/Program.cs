@@ -52,6 +52,8 @@ internal static class Program
         bool gpu = BenchmarkSelection.SelectsGpuSuites(rest);
         if (gpu && !GpuPreflight.Run(output, BenchmarkSelection.SelectsEndToEndSuites(rest)))
             return 2;
+        if (gpu)
+            output.WriteLine($"SliceGpt.Bench: {PyTorchResults.Describe()}");
         var config = (gpu ? WithoutWallClockAdvice(DefaultConfig.Instance) : DefaultConfig.Instance).AddColumn(new TokensPerSecondColumn());
         try
         {
