@@ -16,7 +16,7 @@
 # suites' tables carry the vs PyTorch columns. Estimated 7 minutes on an H200 (tests 0.5, PyTorch products 1.5,
 # prefill 1, decode up to 2.5, SliceGpt smoke suites 2); estimates until a run has timed them.
 # --bench-filter GLOB runs the suites a BenchmarkDotNet glob selects instead of --smoke (e.g. '*GpuGemmBenchmarks*':
-# the full per-matmul suite, about 800 cases, an estimated 5 minutes; PyTorch then times the full suite's shapes and
+# the full per-matmul suite, about 780 cases, an estimated 5 minutes; PyTorch then times the full suite's shapes and
 # prefill sweeps batches 1 to 1024 when --full-pytorch is given). --bench-only skips the test suites; --no-bench the
 # benchmarks; --no-pytorch the PyTorch scripts; --pytorch-only runs only them. The GPU suites ignore --bench-job (they
 # keep their own fixed schedules); it still applies to CPU suites a filter selects. Every step has a time cap (the

@@ -9,7 +9,7 @@ namespace SliceGpt.Bench.Gpu;
 /// OPT-13B/30B/66B, dense, SparseGPT 2:4 (cuSPARSELt, in every layout of <see cref="GemmSuite.SparseSetups"/> at 2048
 /// tokens) and SliceGPT 25%/50% (smaller cuBLAS products, plus the shortcut matrices, or with them folded), at 2048 tokens
 /// in fp16, at the decode batches 1, 8, 32 and 128 in fp16, and at 2048 tokens in bf16 (<see cref="GemmSuite.Blocks"/>),
-/// with the per-layer totals of Tables 12 and 13 written as markdown and CSV. About 800 cases: an estimated 5 minutes on
+/// with the per-layer totals of Tables 12 and 13 written as markdown and CSV. About 780 cases: an estimated 5 minutes on
 /// an H200. Times are GPU times between CUDA events (see <see cref="GemmBenchmarkBase"/>).
 /// </summary>
 [Config(typeof(GpuGemmConfig.Full))]
