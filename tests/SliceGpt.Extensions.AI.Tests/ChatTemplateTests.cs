@@ -108,6 +108,20 @@ public class ChatTemplateTests
     }
 
     [Test]
+    public void AnExplicitTemplateFile_TakesTheCheckpointsSpecialTokens_OrTheLlamaDefaults()
+    {
+        using var folder = new TempFolder();
+        folder.Write("chat.jinja", "{{ bos_token }}{{ messages[0].content }}{{ eos_token }}");
+        string file = Path.Combine(folder.Path, "chat.jinja");
+        Assert.That(ChatTemplate.FromFile(file).Render([new("user", "x")]), Is.EqualTo("<s>x</s>"));
+        using var checkpoint = new TempFolder();
+        checkpoint.Write("tokenizer_config.json", HuggingFaceTemplates.ChatMl.TokenizerConfigJson);
+        var template = ChatTemplate.FromFile(file, checkpoint.Path);
+        Assert.That((template.Origin, template.Render([new("user", "x")])), Is.EqualTo((file, "<s>x<|im_end|>")));
+        Assert.That(() => ChatTemplate.FromFile(Path.Combine(folder.Path, "missing.jinja")), Throws.InstanceOf<FileNotFoundException>());
+    }
+
+    [Test]
     public void ACheckpointWithoutTemplate_IsATypedErrorNamingTheFile()
     {
         using var folder = new TempFolder();

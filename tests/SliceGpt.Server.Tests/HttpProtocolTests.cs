@@ -172,4 +172,34 @@ public class HttpProtocolTests
         var refused = answers.First(a => a.Status == 429).Body.GetProperty("error");
         Assert.That((refused.GetProperty("type").GetString(), refused.GetProperty("code").GetString()), Is.EqualTo(("rate_limit_error", "queue_full")));
     }
+
+    [Test]
+    public async Task AnErrorAfterTheStreamStarted_IsAnErrorEventBeforeDone()
+    {
+        // Stopping the server mid-stream cancels the generation: the client gets an error event, then [DONE].
+        await using var stopping = await ServerFixture.StartAsync(new EngineOptions { MaxConcurrentSequences = 1 });
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/completions")
+        {
+            Content = JsonContent.Create(new { prompt = "a", max_tokens = 500, ignore_eos = true, stream = true }),
+        };
+        using var response = await stopping.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var events = new List<string>();
+        Task? stop = null;
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (!line.StartsWith("data: ", StringComparison.Ordinal))
+                continue;
+            events.Add(line["data: ".Length..]);
+            if (events.Count == 2)
+                stop = stopping.App.StopAsync();
+        }
+        await stop!;
+        Assert.That(events[^1], Is.EqualTo("[DONE]"));
+        var error = JsonDocument.Parse(events[^2]).RootElement.GetProperty("error");
+        Assert.That((error.GetProperty("type").GetString(), error.GetProperty("code").GetString()), Is.EqualTo(("server_error", "unavailable")));
+        Assert.That(events.Count, Is.LessThan(500), "the generation stopped early");
+        await stopping.WaitUntilIdleAsync();
+        Assert.That(stopping.Engine.KvBlocks.Used, Is.Zero);
+    }
 }

@@ -51,6 +51,20 @@ public class ServeCommandTests
         }
     }
 
+    [Test]
+    public async Task AMissingChatTemplateFile_IsAUsageError()
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var arg in new[] { CliDll(), "serve", "--model", SharedPaths.Get("models", "stories260K", "stories260K.bin"), "--chat-template", "/nonexistent/chat.jinja", "--port", "0" })
+            start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        string stderr = await process.StandardError.ReadToEndAsync(timeout.Token);
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.That(process.ExitCode, Is.EqualTo(2));
+        Assert.That(stderr.Trim(), Is.EqualTo("error: /nonexistent/chat.jinja: no such chat template file"));
+    }
+
     // The CLI built beside this test project (same configuration), started with `dotnet`.
     private static string CliDll()
     {
