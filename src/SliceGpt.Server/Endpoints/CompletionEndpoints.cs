@@ -68,7 +68,8 @@ internal static class CompletionEndpoints
             await WriteErrorAsync(http, OpenAIException.From(e));
             return;
         }
-        await http.Response.WriteAsJsonAsync(answer.Whole(result), answer.Whole(result).GetType(), Json.Options, http.RequestAborted);
+        var body = answer.Whole(result);
+        await http.Response.WriteAsJsonAsync(body, body.GetType(), Json.Options, http.RequestAborted);
     }
 
     private static async Task StreamAsync(HttpContext http, GenerationStream stream, Answer answer, bool includeUsage, CancellationToken cancellationToken)
