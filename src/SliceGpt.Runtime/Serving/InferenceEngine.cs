@@ -109,8 +109,9 @@ public sealed partial class InferenceEngine : IDisposable
                     $"{_waiting.Count} requests are already waiting (the engine's limit is {_options.MaxQueuedRequests}); retry later");
             _waiting.Enqueue(active);
         }
+        // The registration goes when the request finishes, so a long-lived token keeps no finished request alive.
         if (cancellationToken.CanBeCanceled)
-            cancellationToken.Register(static state =>
+            active.Cancellation = cancellationToken.Register(static state =>
             {
                 var (engine, r) = ((InferenceEngine, ActiveRequest))state!;
                 r.Cancel();
