@@ -25,3 +25,7 @@ if command -v python3 > /dev/null; then
 else
     echo "PyTorch scripts: not checked (no python3)"
 fi
+# The NuGet packages: packed with docs, symbols, readme and licence, and a consumer built from them runs.
+bash scripts/pack.sh > "${TMPDIR:-/tmp}/slicegpt-pack.log" 2>&1 \
+    || { echo "the package check failed:"; tail -n 30 "${TMPDIR:-/tmp}/slicegpt-pack.log"; exit 1; }
+tail -n 1 "${TMPDIR:-/tmp}/slicegpt-pack.log"

@@ -2,7 +2,8 @@ namespace SliceGpt.Native.Cpu;
 
 /// <summary>
 /// Resolves the logical library names used by <see cref="OpenBlas"/> and <see cref="Lapacke"/> to OpenBLAS
-/// (pthread build) and LAPACKE: first a <c>native/</c> folder beside the application (the self-contained GPU bundle
+/// (pthread build) and LAPACKE: the file named by <c>SLICEGPT_OPENBLAS</c> / <c>SLICEGPT_LAPACKE</c> when set (another
+/// build, and nothing else is tried); else a <c>native/</c> folder beside the application (the self-contained GPU bundle
 /// carries the libraries there), then the system's Debian folders, then the loader path, probing versioned sonames.
 /// </summary>
 internal static class CpuMathLibraries
@@ -28,8 +29,14 @@ internal static class CpuMathLibraries
         "/usr/local/lib",
     ];
 
-    private static readonly Lazy<IntPtr> OpenBlasHandle = new(() => Load("OpenBLAS", OpenBlasFiles));
-    private static readonly Lazy<IntPtr> LapackeHandle = new(() => Load("LAPACKE", LapackeFiles));
+    /// <summary>The environment variable naming an OpenBLAS library file to use instead of the system's.</summary>
+    public const string OpenBlasVariable = "SLICEGPT_OPENBLAS";
+
+    /// <summary>The environment variable naming a LAPACKE library file to use instead of the system's.</summary>
+    public const string LapackeVariable = "SLICEGPT_LAPACKE";
+
+    private static readonly Lazy<IntPtr> OpenBlasHandle = new(() => Load("OpenBLAS", OpenBlasFiles, OpenBlasVariable));
+    private static readonly Lazy<IntPtr> LapackeHandle = new(() => Load("LAPACKE", LapackeFiles, LapackeVariable));
 
     /// <summary>The handle for one of this class's logical names, or zero for a name it does not own.</summary>
     internal static IntPtr Resolve(string name) => name switch
@@ -50,13 +57,20 @@ internal static class CpuMathLibraries
         return true;
     });
 
-    private static IntPtr Load(string library, string[] files)
+    private static IntPtr Load(string library, string[] files, string variable)
     {
+        if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } chosen)
+        {
+            if (System.Runtime.InteropServices.NativeLibrary.TryLoad(chosen, out var chosenHandle))
+                return chosenHandle;
+            throw new BlasUnavailableException(library,
+                [$"{chosen} ({variable}): {(File.Exists(chosen) ? "exists but failed to load" : "not found")}"], variable);
+        }
         _ = BundleDependencies.Value;
         var tried = new List<string>();
         var handle = NativeLibraryProbe.TryLoadFirst(files, Folders, tried);
         if (handle == IntPtr.Zero)
-            throw new BlasUnavailableException(library, tried);
+            throw new BlasUnavailableException(library, tried, variable);
         return handle;
     }
 

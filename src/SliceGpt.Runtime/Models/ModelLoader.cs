@@ -32,7 +32,7 @@ public static class ModelLoader
     /// <summary>
     /// Opens a checkpoint without reading its weights: the adapter, the validated configuration and the memory-mapped
     /// tensors, for callers that read blocks one at a time (<see cref="ArchitectureAdapter.LoadShell{T}"/>,
-    /// <see cref="ArchitectureAdapter.LoadLayer{T}"/>). Dispose it to unmap the files.
+    /// <see cref="ArchitectureAdapter.LoadLayer{T}(ITensorSource, ModelConfig, int)"/>). Dispose it to unmap the files.
     /// </summary>
     public static OpenCheckpoint Open(string path)
     {

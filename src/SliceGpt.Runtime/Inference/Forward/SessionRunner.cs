@@ -19,6 +19,14 @@ internal sealed class SessionRunner<TLayer> where TLayer : IBlockShape
     private readonly Action<int, int> _copyBlock;    // cached: reserving blocks allocates nothing
     private readonly ProfiledDevice<TLayer>? _profiled;
 
+    /// <summary>A runner over <paramref name="device"/>'s buffers, for sessions of the given shape.</summary>
+    /// <param name="config">The model's dimensions.</param>
+    /// <param name="device">The device's operations.</param>
+    /// <param name="layers">The device's blocks.</param>
+    /// <param name="headWidth">The residual width the final norm and the head read.</param>
+    /// <param name="options">The session's shape.</param>
+    /// <param name="kvBlocks">The block tables of the device's KV cache.</param>
+    /// <param name="cachedLayers">Layers the KV cache holds (fewer than the blocks: a scoring session reusing one).</param>
     /// <param name="clock">Times every operation when the session is profiled (<see cref="SessionOptions.Profile"/>); else null.</param>
     public SessionRunner(ModelConfig config, IForwardDevice<TLayer> device, IReadOnlyList<TLayer> layers, int headWidth,
         SessionOptions options, KvBlockTable kvBlocks, int cachedLayers, IOpClock? clock = null)
