@@ -37,6 +37,9 @@ public sealed class EngineMetrics : IDisposable
         _meter.CreateObservableGauge("slicegpt.kv_blocks.used", () => new Measurement<int>(kvBlocksInUse(), _model), "{block}", "KV-cache blocks held by sequences");
     }
 
+    /// <summary>This engine's meter (several engines publish meters of the same name).</summary>
+    internal Meter Meter => _meter;
+
     internal void FirstToken(TimeSpan sinceSubmission) => _timeToFirstToken.Record(sinceSubmission.TotalSeconds, _model);
 
     internal void NextToken(TimeSpan sincePrevious) => _timePerOutputToken.Record(sincePrevious.TotalSeconds, _model);
