@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using SliceGpt.Runtime.Diagnostics;
 
 namespace SliceGpt.Runtime.Checkpoints;
 
@@ -8,8 +9,13 @@ internal static class TensorReader
     // Elements converted per slice: keeps every byte span far below int.MaxValue.
     private const int ChunkElements = 1 << 24;
 
-    /// <summary>Copies the tensor into <paramref name="destination"/> (float or double), converted from its stored type.</summary>
-    public static void Read<T>(MappedFile file, TensorInfo info, Span<T> destination) where T : unmanaged
+    /// <summary>
+    /// Copies the tensor into <paramref name="destination"/> (float or double), converted from its stored type, and checks
+    /// that every converted value is finite (a float64 weight beyond float32's range becomes an infinity here too).
+    /// <paramref name="checkFinite"/> is false only to measure the check's cost.
+    /// </summary>
+    /// <exception cref="NonFiniteValueException">A NaN or infinite weight; the message names the tensor and the index.</exception>
+    public static void Read<T>(MappedFile file, TensorInfo info, Span<T> destination, bool checkFinite = true) where T : unmanaged
     {
         if (!info.DType.IsFloatingPoint())
             throw new CheckpointFormatException(info.File, info.Name, "dtype", "a floating-point tensor (F32, F16, BF16 or F64)", info.DType.SafetensorsName());
@@ -21,10 +27,23 @@ internal static class TensorReader
             int count = Math.Min(ChunkElements, destination.Length - start);
             var bytes = file.Bytes(info.ByteOffset + (long)start * size, count * size);
             var target = destination.Slice(start, count);
+            long bad;
             if (typeof(T) == typeof(float))
-                ElementConversion.ToSingle(info.DType, bytes, MemoryMarshal.Cast<T, float>(target));
+            {
+                var floats = MemoryMarshal.Cast<T, float>(target);
+                ElementConversion.ToSingle(info.DType, bytes, floats);
+                bad = checkFinite ? NonFiniteScan.IndexOfNonFinite<float>(floats) : -1;
+                if (bad >= 0)
+                    throw NonFiniteValueException.InWeight(info.File, info.Name, info.Shape, start + bad, floats[(int)bad]);
+            }
             else if (typeof(T) == typeof(double))
-                ElementConversion.ToDouble(info.DType, bytes, MemoryMarshal.Cast<T, double>(target));
+            {
+                var doubles = MemoryMarshal.Cast<T, double>(target);
+                ElementConversion.ToDouble(info.DType, bytes, doubles);
+                bad = checkFinite ? NonFiniteScan.IndexOfNonFinite<double>(doubles) : -1;
+                if (bad >= 0)
+                    throw NonFiniteValueException.InWeight(info.File, info.Name, info.Shape, start + bad, doubles[(int)bad]);
+            }
             else
                 throw new NotSupportedException($"tensors are read as float or double, not {typeof(T).Name}");
         }

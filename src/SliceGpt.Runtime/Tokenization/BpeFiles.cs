@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SliceGpt.Runtime.IO;
 
 namespace SliceGpt.Runtime.Tokenization;
 
@@ -49,7 +50,7 @@ internal static class BpeFiles
     {
         var table = new BpeMergeTable();
         int rank = 0, lineNumber = 0;
-        foreach (var line in File.ReadLines(file))
+        foreach (var line in InputFiles.Guard(file, () => File.ReadAllLines(file)))
         {
             lineNumber++;
             if (line.Length == 0 || (lineNumber == 1 && line.StartsWith("#version", StringComparison.Ordinal)))

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SliceGpt.Runtime.IO;
 
 namespace SliceGpt.Runtime.Tokenization;
 
@@ -11,7 +12,7 @@ internal static class TokenizerJson
     {
         try
         {
-            using var stream = File.OpenRead(file);
+            using var stream = InputFiles.OpenRead(file);
             return JsonDocument.Parse(stream, new JsonDocumentOptions { MaxDepth = 256 });
         }
         catch (JsonException e)
