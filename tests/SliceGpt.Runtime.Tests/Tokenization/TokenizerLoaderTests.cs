@@ -1,3 +1,4 @@
+using SliceGpt.Runtime.IO;
 using SliceGpt.Runtime.Tests.Support;
 using SliceGpt.Runtime.Tokenization;
 
@@ -110,9 +111,11 @@ public class TokenizerLoaderTests
     }
 
     [Test]
-    public void MissingPath_IsFileNotFound()
+    public void MissingPath_IsATypedInputError()
     {
-        Assert.Throws<FileNotFoundException>(() => TokenizerLoader.Load(Path.Combine(SharedPaths.Shared, "no-such-tokenizer.bin")));
+        var missing = Path.Combine(SharedPaths.Shared, "no-such-tokenizer.bin");
+        var e = Assert.Throws<InputValidationException>(() => TokenizerLoader.Load(missing))!;
+        Assert.That(e.Path, Is.EqualTo(missing));
     }
 
     private static void AssertFormatError(string path, string expected, string? namedFile = null)
