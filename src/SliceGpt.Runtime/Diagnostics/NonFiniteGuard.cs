@@ -28,7 +28,7 @@ public static class NonFiniteGuard
                 what);
         }
         return new NonFiniteValueException(
-            $"non-finite {what} on {backend}: they first appear in {origin.Where} at position {origin.Position} ({NonFiniteValueException.Text(origin.Value)}), found by re-running the {tokens.Length} tokens layer by layer on the CPU; the activations overflow float32 there",
+            $"non-finite {what} on {backend}: they first appear in {origin.Where} at position {origin.Position} ({NonFiniteValueException.Text(origin.Value)}), found by re-running the sequence ({tokens.Length} {(tokens.Length == 1 ? "token" : "tokens")}) layer by layer on the CPU; the activations overflow float32 there",
             origin.Where, layer: origin.Layer);
     }
 
