@@ -26,7 +26,9 @@ public sealed class ConfigJson
             throw new CheckpointFormatException(file, null, null, "a config.json file", "no such file");
         try
         {
-            using var doc = JsonDocument.Parse(InputFiles.ReadAllBytes(file));
+            var bytes = InputFiles.ReadAllBytes(file);
+            Utf8Text.RequireValid(file, bytes);
+            using var doc = JsonDocument.Parse(bytes);
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 throw new CheckpointFormatException(file, null, null, "a JSON object", doc.RootElement.ValueKind.ToString());
             return new ConfigJson(file, doc.RootElement.Clone());

@@ -14,9 +14,7 @@ internal static class BpeFiles
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var entry in json.EnumerateObject())
         {
-            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out int id) || id < 0)
-                throw new TokenizerFormatException(file, $"vocabulary entry \"{entry.Name}\" has id {entry.Value.GetRawText()}, expected a non-negative integer");
-            vocab[entry.Name] = id;
+            vocab[entry.Name] = TokenizerJson.Id(entry.Value, file, $"vocabulary entry \"{entry.Name}\"");
         }
         if (vocab.Count == 0)
             throw new TokenizerFormatException(file, "the vocabulary is empty");
