@@ -91,6 +91,17 @@ internal static class BadInputCorpus
             Ppl, w => [w.Weights, Embedding, "+Infinity", "index [7, 3]"]);
         yield return Case("-Infinity weight in the last layer (slice, before calibrating)", w => w.SetWeight("model.layers.4.self_attn.v_proj.weight", 5, float.NegativeInfinity),
             w => Slice(w), w => [w.Weights, "model.layers.4.self_attn.v_proj.weight", "-Infinity", "index [0, 5]"]);
+        // Finite weights so large that layer 2's MLP output overflows float32: the forward pass, not the file, goes non-finite.
+        yield return Case("activations overflow in layer 2 (ppl)", OverflowLayer2,
+            Ppl, _ => ["non-finite loss", "layer 2, MLP (block output)"]);
+        yield return Case("activations overflow in layer 2 (ppl --json)", OverflowLayer2,
+            w => [.. Ppl(w), "--json"], _ => ["non-finite loss", "layer 2, MLP (block output)"]);
+        yield return Case("activations overflow in layer 2 (generate)", OverflowLayer2,
+            Generate, _ => ["non-finite logits", "layer 2, MLP (block output)"]);
+        yield return Case("activations overflow in layer 2 (slice --eval: dense perplexity)", OverflowLayer2,
+            w => Slice(w, "--eval", w.Text, "--eval-seqlen", "64", "--eval-rows", "1"), _ => ["non-finite loss", "layer 2, MLP (block output)"]);
+        yield return Case("activations overflow in layer 2 (slice: calibration covariance)", OverflowLayer2,
+            w => Slice(w), _ => ["layer 2 output", "covariance is not finite", "before its eigendecomposition"]);
         yield return Case("no weights file", w => File.Delete(w.Weights),
             Info, w => [w.Model, "model.safetensors or model.safetensors.index.json"]);
         yield return Case("shard index not JSON", w =>
@@ -198,6 +209,9 @@ internal static class BadInputCorpus
                 OutputFiles.Create = path => path.EndsWith("config.json", StringComparison.Ordinal) ? new FailingStream(path, 10) : new FileStream(path, FileMode.CreateNew);
             }, w => Slice(w, "--force"), w => [Path.Combine(w.Output, "config.json"), "No space left on device"]);
     }
+
+    private static void OverflowLayer2(BadInputWorkspace w) =>
+        w.SetWeights("model.layers.2.mlp.down_proj.weight", (i, _) => i % 2 == 0 ? 3e38f : -3e38f);
 
     // Root may write anywhere a permission bit would forbid, so as root the unwritable place is /sys (EPERM for everyone).
     private static bool IsRoot => Environment.UserName == "root";

@@ -81,13 +81,21 @@ internal sealed class BadInputWorkspace : IDisposable
     }
 
     /// <summary>Overwrites element <paramref name="index"/> of an F32 tensor.</summary>
-    public void SetWeight(string tensor, int index, float value)
+    public void SetWeight(string tensor, int index, float value) => SetWeights(tensor, (i, old) => i == index ? value : old);
+
+    /// <summary>Rewrites every element of an F32 tensor: element i becomes <c>value(i, old)</c>.</summary>
+    public void SetWeights(string tensor, Func<int, float, float> value)
     {
         var bytes = File.ReadAllBytes(Weights);
         int length = (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
         var header = JsonNode.Parse(bytes.AsSpan(8, length))!.AsObject();
         long begin = header[tensor]!["data_offsets"]![0]!.GetValue<long>();
-        BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan((int)(8 + length + begin + 4L * index)), value);
+        long end = header[tensor]!["data_offsets"]![1]!.GetValue<long>();
+        for (int i = 0; i < (end - begin) / 4; i++)
+        {
+            var at = bytes.AsSpan((int)(8 + length + begin + 4L * i), 4);
+            BinaryPrimitives.WriteSingleLittleEndian(at, value(i, BinaryPrimitives.ReadSingleLittleEndian(at)));
+        }
         File.WriteAllBytes(Weights, bytes);
     }
 
