@@ -9,10 +9,14 @@ public class NonFiniteScanTests
     [TestCase(0)]
     [TestCase(16383)]   // last element of the first vectorised chunk
     [TestCase(16384)]   // first of the second
-    [TestCase(99_999)]  // the scalar tail of the last chunk
+    // 100,011 elements: six full chunks, then 1,707 = 1,696 in four-vector steps + 8 in one-vector steps + 3 scalar
+    // (for float32 with Vector256; float64 packs 4 per vector and ends the same way).
+    [TestCase(99_999)]  // the last four-vector step
+    [TestCase(100_003)] // a one-vector step
+    [TestCase(100_010)] // the scalar tail
     public void FindsTheFirstNonFiniteElementWherever(int index)
     {
-        var values = Enumerable.Range(0, 100_000).Select(i => (float)Math.Sin(i)).ToArray();
+        var values = Enumerable.Range(0, 100_011).Select(i => (float)Math.Sin(i)).ToArray();
         Assert.That(NonFiniteScan.IndexOfNonFinite<float>(values), Is.EqualTo(-1));
         values[index] = float.NaN;
         if (index + 5 < values.Length)
@@ -20,6 +24,24 @@ public class NonFiniteScanTests
         Assert.That(NonFiniteScan.IndexOfNonFinite<float>(values), Is.EqualTo(index));
         var doubles = values.Select(v => (double)v).ToArray();
         Assert.That(NonFiniteScan.IndexOfNonFinite<double>(doubles), Is.EqualTo(index));
+    }
+
+    [Test]
+    public void EveryNonFiniteBitPattern_IsFound_AndNoFiniteExtremeIs()
+    {
+        float[] finite = [float.MaxValue, -float.MaxValue, float.Epsilon, -float.Epsilon, -0f, 0f, 1e-40f, 1f];
+        float[] nonFinite = [float.NaN, -float.NaN, float.PositiveInfinity, float.NegativeInfinity,
+            BitConverter.Int32BitsToSingle(0x7F800001), BitConverter.Int32BitsToSingle(unchecked((int)0xFFFFFFFF))];
+        var values = Enumerable.Repeat(finite, 20).SelectMany(v => v).ToArray();
+        Assert.That(NonFiniteScan.IndexOfNonFinite<float>(values), Is.EqualTo(-1));
+        Assert.That(NonFiniteScan.IndexOfNonFinite<double>(values.Select(v => (double)v).ToArray()), Is.EqualTo(-1));
+        foreach (var bad in nonFinite)
+        {
+            var copy = (float[])values.Clone();
+            copy[57] = bad;
+            Assert.That(NonFiniteScan.IndexOfNonFinite<float>(copy), Is.EqualTo(57), $"0x{BitConverter.SingleToInt32Bits(bad):X8}");
+            Assert.That(NonFiniteScan.IndexOfNonFinite<double>(copy.Select(v => (double)v).ToArray()), Is.EqualTo(57));
+        }
     }
 
     [Test]
