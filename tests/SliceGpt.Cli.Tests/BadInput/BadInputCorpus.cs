@@ -133,8 +133,11 @@ internal static class BadInputCorpus
             Ppl, w => [w.Config, "vocab_size", "positive"]);
         yield return Case("hidden_size a string", w => w.EditConfig(c => c["hidden_size"] = "64"),
             Info, w => [w.Config, "hidden_size", "an integer"]);
-        yield return Case("hidden_size huge (no gigabyte allocation)", w => w.EditConfig(c => { c["hidden_size"] = 1 << 28; c["head_dim"] = 1 << 25; }),
-            Info, w => [w.Weights, Embedding, "shape"]);
+        // 512 × 2^20 floats would be 2 GiB: the tensor's shape is compared with the config before anything is allocated.
+        yield return Case("hidden_size large but plausible (no gigabyte allocation)", w => w.EditConfig(c => { c["hidden_size"] = 1 << 20; c["head_dim"] = 1 << 16; c["num_attention_heads"] = 16; c["num_key_value_heads"] = 16; }),
+            Info, w => [w.Weights, Embedding, "shape", "[512, 1048576] (from config.json)"]);
+        yield return Case("hidden_size implausible", w => w.EditConfig(c => c["hidden_size"] = 1 << 28),
+            Info, w => [w.Config, "hidden_size", "at most 1048576"]);
         yield return Case("unknown architecture", w => w.EditConfig(c => { c["architectures"] = new JsonArray("BertForMaskedLM"); c["model_type"] = "bert"; }),
             w => Slice(w), w => [w.Config, "BertForMaskedLM", "supported"]);
         yield return Case("architectures not a list", w => w.EditConfig(c => c["architectures"] = 7),
