@@ -3,7 +3,9 @@
 #   - the test runners (SliceGpt.Kernels.Tests, SliceGpt.Runtime.Tests as NUnit executables with TRX reports),
 #     the CLI (slicegpt) and the benchmarks (SliceGpt.Bench), sharing one .NET runtime in one folder;
 #   - native/: OpenBLAS, LAPACKE and their Fortran runtime from this machine (the CPU reference backend);
-#   - shared/: the fixtures the GPU tests read (a copy of part of ../shared), and gpu-run.sh.
+#   - shared/: the fixtures the GPU tests read (a copy of part of ../shared), and gpu-run.sh;
+#   - pytorch/: PyTorch's anchors (bench/pytorch without its tests) and LLAMA-2 7B's config.json, which the GPU
+#     machine's own Python (PyTorch, transformers) runs.
 # Output: dist/slicegpt-gpu-bundle.tar.xz (must stay under 40 MiB).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,16 +48,27 @@ for model in stories260K stories260K-hf; do
 done
 cp -r "$shared/data/tinystories-valid-sample" "$bundle/shared/data/"
 cp scripts/gpu-run.sh "$bundle/"
+mkdir -p "$bundle/pytorch/configs"
+cp bench/pytorch/*.py bench/pytorch/README.md "$bundle/pytorch/"
+cp bench/SliceGpt.Bench/Gpu/Configs/llama-2-7b.json "$bundle/pytorch/configs/"
 { git rev-parse HEAD; git status --porcelain | grep -q . && echo "(with uncommitted changes)" || true; } > "$bundle/COMMIT"
 
-# Self-check on this (GPU-less) machine: every executable starts and its GPU-free paths work after the removals.
+# Self-check on this (GPU-less) machine: every executable starts and its GPU-free paths work after the removals. Each
+# step exits the subshell on failure itself: errexit does not apply inside a subshell whose status `||` tests.
 (
-    cd "$bundle"
-    export SLICEGPT_SHARED="$bundle/shared"
-    ./SliceGpt.Kernels.Tests --results-directory "$work/check" > "$work/check-kernels.log" 2>&1
-    ./SliceGpt.Runtime.Tests --filter "FullyQualifiedName~Stories260K" --results-directory "$work/check" > "$work/check-runtime.log" 2>&1
-    ./slicegpt generate --model shared/models/stories260K/stories260K.bin --steps 8 --device cpu > "$work/check-cli.log" 2>&1
-    ./SliceGpt.Bench --inProcess --filter '*OpenBlasGemm*' --job dry --artifacts "$work/check-bench" > "$work/check-bench.log" 2>&1
+    cd "$bundle" || exit 1
+    export SLICEGPT_SHARED="$bundle/shared" PYTHONDONTWRITEBYTECODE=1
+    ./SliceGpt.Kernels.Tests --results-directory "$work/check" > "$work/check-kernels.log" 2>&1 || exit 1
+    ./SliceGpt.Runtime.Tests --filter "FullyQualifiedName~Stories260K" --results-directory "$work/check" > "$work/check-runtime.log" 2>&1 || exit 1
+    ./slicegpt generate --model shared/models/stories260K/stories260K.bin --steps 8 --device cpu > "$work/check-cli.log" 2>&1 || exit 1
+    ./SliceGpt.Bench --inProcess --filter '*OpenBlasGemm*' --job dry --artifacts "$work/check-bench" > "$work/check-bench.log" 2>&1 || exit 1
+    # The PyTorch anchors read the suite's shape list and the bundled config; --dry-run needs no torch.
+    ./SliceGpt.Bench --list-shapes smoke --out "$work/shapes.csv" > "$work/check-pytorch.log" 2>&1 || exit 1
+    if command -v python3 > /dev/null; then
+        python3 pytorch/products.py --shapes "$work/shapes.csv" --out "$work/p.csv" --dry-run >> "$work/check-pytorch.log" 2>&1 || exit 1
+        python3 pytorch/prefill.py --out "$work/pf.csv" --dry-run >> "$work/check-pytorch.log" 2>&1 || exit 1
+        python3 pytorch/decode.py --out "$work/d.csv" --dry-run >> "$work/check-pytorch.log" 2>&1 || exit 1
+    fi
 ) || { echo "bundle self-check failed; logs:" >&2; tail -n 20 "$work"/check-*.log >&2; exit 1; }
 rm -rf "$bundle/TestResults"
 

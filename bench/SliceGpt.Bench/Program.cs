@@ -2,6 +2,7 @@ using BenchmarkDotNet.Analysers;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 using SliceGpt.Bench.Gpu;
+using SliceGpt.Bench.Gpu.Comparison;
 using SliceGpt.Bench.Gpu.EndToEnd;
 using SliceGpt.Bench.Support;
 
@@ -15,19 +16,47 @@ internal static class Program
     /// build a child project there); the GPU suites always run in-process. <c>--smoke</c> selects every GPU suite's short
     /// check (<see cref="BenchmarkSelection.SmokeFilters"/>: per-matmul, end-to-end, slicing time). When a GPU suite is
     /// selected and no GPU can be used, the run stops before BenchmarkDotNet starts, with one line saying why and exit
-    /// code 2; a failed benchmark gives exit code 1.
+    /// code 2; a failed benchmark gives exit code 1. This program's own options, removed before BenchmarkDotNet sees the
+    /// rest: <c>--pytorch DIR</c> (PyTorch's CSVs from the same run, for the vs PyTorch columns), and three modes that need no
+    /// GPU: <c>--list-shapes smoke|full [--out FILE]</c> (the per-matmul products as CSV, for bench/pytorch/products.py),
+    /// <c>--compare-pytorch OURS.csv PYTORCH.csv [--out FILE]</c> (a products CSV next to PyTorch's, as markdown) and
+    /// <c>--serving-load</c> (the serving load test, <see cref="Serving.ServingLoad"/>).
     /// </summary>
     private static int Main(string[] args) => Run(args, Console.Out);
 
     /// <summary><see cref="Main"/> with its one-line messages written to <paramref name="output"/> (for the tests).</summary>
     internal static int Run(string[] args, TextWriter output)
     {
-        var rest = args.Where(a => a != "--smoke").ToList();
+        if (args.Contains("--serving-load"))
+            return Serving.ServingLoad.Run(args, output);
+        ToolOptions tool;
+        try
+        {
+            tool = ToolOptions.Parse(args);
+        }
+        catch (ArgumentException e)
+        {
+            output.WriteLine($"SliceGpt.Bench: {e.Message}");
+            return 2;
+        }
+        if (tool.ListShapes is { } suite)
+            return ToolModes.ListShapes(suite, tool.Out, output);
+        if (tool.Compare is { } files)
+            return ToolModes.ComparePyTorch(files.Ours, files.Theirs, tool.Out, output);
+        if (tool.PyTorchDirectory is { } pytorch)
+        {
+            PyTorchResults.Directory = pytorch;
+            if (!Directory.Exists(pytorch))
+                output.WriteLine($"SliceGpt.Bench: warning: --pytorch {pytorch}: no such folder; the vs PyTorch columns will be NA");
+        }
+        var rest = tool.Rest.Where(a => a != "--smoke").ToList();
         if (args.Contains("--smoke"))
             rest.AddRange(["--filter", .. BenchmarkSelection.SmokeFilters]);
         bool gpu = BenchmarkSelection.SelectsGpuSuites(rest);
         if (gpu && !GpuPreflight.Run(output, BenchmarkSelection.SelectsEndToEndSuites(rest)))
             return 2;
+        if (gpu)
+            output.WriteLine($"SliceGpt.Bench: {PyTorchResults.Describe()}");
         var config = (gpu ? WithoutWallClockAdvice(DefaultConfig.Instance) : DefaultConfig.Instance).AddColumn(new TokensPerSecondColumn());
         try
         {

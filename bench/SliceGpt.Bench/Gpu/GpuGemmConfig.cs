@@ -37,7 +37,7 @@ internal abstract class GpuGemmConfig : ManualConfig
         HideColumns(Column.Mean, Column.Error, Column.StdDev, Column.Median, Column.Min, Column.Max, Column.Q1, Column.Q3,
             Column.Ratio, Column.RatioSD, Column.OperationPerSecond, Column.Method, "Case", "tokens/s");
         AddExporter(new LayerTotalsExporter(LayerTotalsFormat.Markdown), new LayerTotalsExporter(LayerTotalsFormat.TotalsCsv),
-            new LayerTotalsExporter(LayerTotalsFormat.ProductsCsv));
+            new LayerTotalsExporter(LayerTotalsFormat.ProductsCsv), new LayerTotalsExporter(LayerTotalsFormat.SparseSetupsCsv));
         SummaryStyle = SummaryStyle.Default.WithMaxParameterColumnWidth(60);
     }
 

@@ -37,6 +37,9 @@ internal sealed class GpuSession : IDisposable
     /// <summary>The cuBLAS handle, bound to <see cref="Stream"/> by each call.</summary>
     public BlasHandle Blas { get; }
 
+    /// <summary>The cuSPARSELt plans searched so far, one per shape, type and layout: a shape is searched once per process.</summary>
+    public SparseLtPlanCache SparsePlans { get; } = new();
+
     /// <summary>The buffer written between repetitions to evict the L2 (size: 4 × the device's L2, at least 64 MiB).</summary>
     public DeviceBuffer<int> Flush { get; }
 

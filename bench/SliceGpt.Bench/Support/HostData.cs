@@ -1,4 +1,7 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using SliceGpt.Native.Cuda;
 using SliceGpt.Runtime.Sparsity;
 
 namespace SliceGpt.Bench.Support;
@@ -12,25 +15,76 @@ internal static class HostData
     private const int Chunk = 1 << 20;
 
     /// <summary>
-    /// <paramref name="length"/> values uniform in [−<paramref name="scale"/>, <paramref name="scale"/>], rounded to fp16.
-    /// Each 2^20-element chunk has its own generator seeded from (<paramref name="seed"/>, chunk), so the result does not
-    /// depend on the thread count.
+    /// A row-major [<paramref name="rows"/>, <paramref name="cols"/>] matrix of values uniform in [−<paramref name="scale"/>,
+    /// <paramref name="scale"/>], rounded to <typeparamref name="T"/> (Half or BFloat16); with <paramref name="pruneTwoFour"/>,
+    /// magnitude 2:4 along each row (the two largest of every four consecutive columns kept, decided before rounding).
+    /// Made in blocks of whole rows, each block with its own generator seeded from (<paramref name="seed"/>, block), so the
+    /// result does not depend on the thread count.
     /// </summary>
-    public static Half[] Uniform(long length, ulong seed, float scale)
+    public static T[] Matrix<T>(int rows, int cols, ulong seed, float scale, bool pruneTwoFour = false) where T : unmanaged
     {
-        var data = new Half[checked((int)length)];
-        ForEachChunk(length, (chunk, start, count) =>
+        var data = new T[checked(rows * cols)];
+        int rowsPerBlock = Math.Max(1, Chunk / cols);
+        int blocks = (rows + rowsPerBlock - 1) / rowsPerBlock;
+        Parallel.For(0, blocks, block =>
         {
-            var values = new float[count];
-            Fill(values, seed, chunk, scale);
-            TensorPrimitives.ConvertToHalf(values, data.AsSpan(start, count));
+            int first = block * rowsPerBlock, count = Math.Min(rowsPerBlock, rows - first);
+            var values = new float[count * cols];
+            Fill(values, seed, block, scale);
+            if (pruneTwoFour)
+                TwoFourPruning.PruneInPlace<float>(values, cols);
+            Convert(values, data.AsSpan(first * cols, count * cols));
         });
         return data;
     }
 
+    /// <summary>The transpose of a row-major [<paramref name="rows"/>, <paramref name="cols"/>] matrix, rows in parallel.</summary>
+    public static T[] Transpose<T>(T[] matrix, int rows, int cols) where T : unmanaged
+    {
+        if (matrix.Length != (long)rows * cols)
+            throw new ArgumentException($"{matrix.Length} elements are not {rows} x {cols}", nameof(matrix));
+        var result = new T[matrix.Length];
+        const int tile = 64;
+        Parallel.For(0, (rows + tile - 1) / tile, block =>
+        {
+            int r0 = block * tile, r1 = Math.Min(rows, r0 + tile);
+            for (int c0 = 0; c0 < cols; c0 += tile)
+            {
+                int c1 = Math.Min(cols, c0 + tile);
+                for (int r = r0; r < r1; r++)
+                    for (int c = c0; c < c1; c++)
+                        result[(long)c * rows + r] = matrix[(long)r * cols + c];
+            }
+        });
+        return result;
+    }
+
+    /// <summary>A storage value as double (Half or BFloat16).</summary>
+    public static double ToDouble<T>(T value) where T : unmanaged
+    {
+        if (typeof(T) == typeof(Half))
+            return (double)Unsafe.As<T, Half>(ref value);
+        if (typeof(T) == typeof(BFloat16))
+            return (float)Unsafe.As<T, BFloat16>(ref value);
+        throw new NotSupportedException($"benchmark operands are Half or BFloat16, not {typeof(T).Name}");
+    }
+
+    private static void Convert<T>(ReadOnlySpan<float> values, Span<T> destination) where T : unmanaged
+    {
+        if (typeof(T) == typeof(Half))
+        {
+            TensorPrimitives.ConvertToHalf(values, MemoryMarshal.Cast<T, Half>(destination));
+            return;
+        }
+        if (typeof(T) != typeof(BFloat16))
+            throw new NotSupportedException($"benchmark operands are Half or BFloat16, not {typeof(T).Name}");
+        var bf16 = MemoryMarshal.Cast<T, BFloat16>(destination);
+        for (int i = 0; i < values.Length; i++)
+            bf16[i] = (BFloat16)values[i];
+    }
+
     /// <summary>
-    /// As <see cref="Uniform"/> but kept in float (the host form of a model's weights), with the same values before
-    /// rounding: the end-to-end suites' random models, 2 GB of host data per 7B variant, made on all cores.
+    /// Uniform values in [−<paramref name="scale"/>, <paramref name="scale"/>] kept in float (the host form of a model's weights): the end-to-end suites' random models, 2 GB of host data per 7B variant, made on all cores.
     /// </summary>
     public static float[] UniformFloats(long length, ulong seed, float scale)
     {
@@ -61,18 +115,6 @@ internal static class HostData
             z ^= z >> 31;
             values[i] = ((z >> 40) * (1f / (1 << 24)) * 2f - 1f) * scale;
         }
-    }
-
-    /// <summary>Magnitude 2:4 pruning of a row-major [rows, <paramref name="inFeatures"/>] weight in place, rows in parallel.</summary>
-    public static void PruneTwoFour(Half[] weight, int inFeatures)
-    {
-        int rows = weight.Length / inFeatures;
-        const int rowsPerTask = 64;
-        Parallel.For(0, (rows + rowsPerTask - 1) / rowsPerTask, block =>
-        {
-            int first = block * rowsPerTask, count = Math.Min(rowsPerTask, rows - first);
-            TwoFourPruning.PruneInPlace(weight.AsSpan(first * inFeatures, count * inFeatures), inFeatures);
-        });
     }
 
     /// <summary>A stable 64-bit seed from a case name (string.GetHashCode is randomized per process).</summary>

@@ -4,7 +4,7 @@
 // gelu_new (tanh approximation, as GPT-2/Phi): x = 0.5*x*(1 + tanh(sqrt(2/pi)*(x + 0.044715*x^3))), in place.
 // relu: x = max(x, 0), in place; NaN stays NaN (as the CPU reference's max does).
 // Geometry: a 1-D grid-stride loop, each thread handling one element per step; the launcher caps the grid
-// at a few waves of blocks.
+// at a few waves of blocks. silu_mul tracks (row, column) incrementally instead of dividing per element.
 #include "common.cuh"
 
 struct SiluMulArgs
@@ -31,14 +31,32 @@ SG_ASSERT_OFFSET(ActivationArgs, count, 8);
 
 template <typename T> __device__ __forceinline__ void silu_mul(const SiluMulArgs a)
 {
+    // The grid-stride loop walks (row, column) pairs; the pair is divided out of the flat index once per thread and then
+    // advanced by the stride's own (rows, columns), so no 64-bit division runs per element.
     const T* gateUp = (const T*)a.gateUp;
     T* out = (T*)a.output;
-    SG_GRID_STRIDE_LOOP(i, (long long)a.rows * a.hidden)
+    const long long total = (long long)a.rows * a.hidden;
+    const long long stride = (long long)gridDim.x * blockDim.x;
+    long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= total)
+        return;
+    long long r = i / a.hidden;
+    int j = (int)(i - r * a.hidden);
+    const long long strideRows = stride / a.hidden;
+    const int strideColumns = (int)(stride - strideRows * a.hidden);
+    for (; i < total; i += stride)
     {
-        const long long r = i / a.hidden, j = i % a.hidden;
-        const float g = to_float(gateUp[r * 2 * a.hidden + j]);
-        const float u = to_float(gateUp[r * 2 * a.hidden + a.hidden + j]);
+        const T* row = gateUp + r * 2 * a.hidden;
+        const float g = to_float(row[j]);
+        const float u = to_float(row[a.hidden + j]);
         out[i] = from_float<T>(g / (1.0f + expf(-g)) * u);
+        r += strideRows;
+        j += strideColumns;
+        if (j >= a.hidden)
+        {
+            j -= a.hidden;
+            r++;
+        }
     }
 }
 

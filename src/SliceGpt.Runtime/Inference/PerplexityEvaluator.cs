@@ -35,7 +35,7 @@ public static class PerplexityEvaluator
             throw new ArgumentException($"the text has {tokens.Length} tokens, fewer than one row of {seqLen}");
         batch = Math.Clamp(batch, 1, rows);
         var clock = Stopwatch.StartNew();
-        using var session = model.CreateSession(batch, seqLen);
+        using var session = model.CreateScoringSession(batch, seqLen);
         var nll = new double[batch];
         double total = 0;
         for (int first = 0; first < rows; first += batch)

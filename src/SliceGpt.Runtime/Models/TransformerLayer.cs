@@ -8,7 +8,7 @@ namespace SliceGpt.Runtime.Models;
 /// A sliced block reads a residual of width <see cref="DIn"/> and writes one of width <see cref="DOut"/>;
 /// the shortcut matrices carry the residual between the bases.
 /// </summary>
-public sealed record TransformerLayer<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
+public sealed record TransformerLayer<T> : Inference.Forward.IBlockShape where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
     /// <summary>The norm before attention (parallel blocks: the only norm).</summary>
     public required Norm<T> AttentionNorm { get; init; }
@@ -45,6 +45,12 @@ public sealed record TransformerLayer<T> where T : unmanaged, IBinaryFloatingPoi
 
     /// <summary>Residual width this block writes.</summary>
     public int DOut => Down.OutFeatures;
+
+    /// <summary>Whether the attention residual goes through <see cref="AttentionShortcut"/> (false: the identity).</summary>
+    public bool HasAttentionShortcut => AttentionShortcut is not null;
+
+    /// <summary>Whether the MLP residual goes through <see cref="MlpShortcut"/> (false: the identity).</summary>
+    public bool HasMlpShortcut => MlpShortcut is not null;
 
     /// <summary>Number of parameters, shortcut matrices included.</summary>
     public long ParameterCount =>

@@ -124,4 +124,105 @@ public sealed class SparseLtGemmTests : GpuTestBase
             new SparseLtGemm<Half>(Context, Stream, dw, outFeatures, inFeatures, rows, SparseLtPruning.AlreadyPruned))!;
         Assert.That(e.Message, Does.Contain("not 2:4"));
     }
+
+    // Every layout computes Y = X·Wᵀ with X and Y row-major; the weight is stored as the layout says ([in, out] when
+    // transposed). Same error budget as the Tile test: both sides accumulate in fp32 and round Y to half once. A layout
+    // the installed cuSPARSELt does not implement reports as skipped with the library's status, never as passed.
+    [TestCaseSource(nameof(Layouts))]
+    public void EveryLayoutComputesTheSameRowMajorProduct(SparseLtLayout layout)
+    {
+        const int outFeatures = 64, inFeatures = 128, rows = 32;
+        RequireSparseLt();
+        var w = KeepTwoLargestOfFour(TieFreeWeight(outFeatures * inFeatures, 96));
+        var x = Storage.Representable<Half>(TestData.Uniform(rows * inFeatures, 97));
+        using var dw = UploadAs<Half>(layout.WeightTransposed ? Transposed(w, outFeatures, inFeatures) : w);
+        using var dx = UploadAs<Half>(x);
+        using var y = Context.Allocate<Half>(rows * outFeatures);
+        SparseLtGemm<Half> sparse;
+        try
+        {
+            sparse = new SparseLtGemm<Half>(Context, Stream, dw, outFeatures, inFeatures, rows, SparseLtPruning.AlreadyPruned, layout);
+        }
+        catch (CudaException e) when (e.StatusCode == (int)CusparseStatus.NotSupported)
+        {
+            Assert.Ignore($"cuSPARSELt does not implement {layout.Name}: {e.Message}");
+            return;
+        }
+        using (sparse)
+        {
+            sparse.Forward(Stream, dx, y);
+            new Tolerance(2e-2, 2e-3).AssertClose(Reference(x, w, rows, outFeatures, inFeatures), Download(y), $"{layout.Name}, default algorithm");
+            sparse.Search(Stream, dx, y);
+            using var again = Context.Allocate<Half>(rows * outFeatures);
+            sparse.Forward(Stream, dx, again);
+            new Tolerance(2e-2, 2e-3).AssertClose(Reference(x, w, rows, outFeatures, inFeatures), Download(again), $"{layout.Name}, searched {sparse.Algorithm}");
+        }
+    }
+
+    [Test]
+    public void ASearchedPlanIsCachedAndReusedWithoutSearchingAgain()
+    {
+        const int outFeatures = 128, inFeatures = 256, rows = 64;
+        RequireSparseLt();
+        var w = KeepTwoLargestOfFour(TieFreeWeight(outFeatures * inFeatures, 98));
+        var x = Storage.Representable<Half>(TestData.Uniform(rows * inFeatures, 99));
+        using var dw = UploadAs<Half>(w);
+        using var dx = UploadAs<Half>(x);
+        using var y = Context.Allocate<Half>(rows * outFeatures);
+        var plans = new SparseLtPlanCache();
+        using var first = new SparseLtGemm<Half>(Context, Stream, dw, outFeatures, inFeatures, rows, SparseLtPruning.AlreadyPruned, plans: plans);
+        Assert.That(first.IsSearched, Is.False);
+        var chosen = first.Search(Stream, dx, y);
+        using var second = new SparseLtGemm<Half>(Context, Stream, dw, outFeatures, inFeatures, rows, SparseLtPruning.AlreadyPruned, plans: plans);
+        Assert.Multiple(() =>
+        {
+            Assert.That(plans.Searches, Is.EqualTo(1));
+            Assert.That(second.IsSearched, Is.True, "planned from the cache");
+            Assert.That(second.Algorithm.ConfigId, Is.EqualTo(chosen.ConfigId));
+            Assert.That(second.Search(Stream, dx, y), Is.EqualTo(second.Algorithm), "nothing left to search");
+            Assert.That(plans.Searches, Is.EqualTo(1));
+        });
+        second.Forward(Stream, dx, y);
+        new Tolerance(2e-2, 2e-3).AssertClose(Reference(x, w, rows, outFeatures, inFeatures), Download(y), "cached plan");
+    }
+
+    [Test]
+    public void BFloat16DecodeBatchOfEightRows()
+    {
+        // bf16 keeps 8 significant bits: the output rounding alone is 2^-9 relative; sums of 128 products of magnitude ≤ 1
+        // (|y| ≲ 10) give ±4e-2, so 1e-1 + 8e-3·|y| covers both sides' rounding with margin.
+        const int outFeatures = 64, inFeatures = 128, rows = 8;
+        RequireSparseLt();
+        var w = KeepTwoLargestOfFour(TieFreeWeight(outFeatures * inFeatures, 100));
+        var x = Storage.Representable<BFloat16>(TestData.Uniform(rows * inFeatures, 101));
+        using var dw = UploadAs<BFloat16>(w);
+        using var dx = UploadAs<BFloat16>(x);
+        using var y = Context.Allocate<BFloat16>(rows * outFeatures);
+        using var sparse = new SparseLtGemm<BFloat16>(Context, Stream, dw, outFeatures, inFeatures, rows, SparseLtPruning.AlreadyPruned);
+        sparse.Search(Stream, dx, y);
+        sparse.Forward(Stream, dx, y);
+        new Tolerance(1e-1, 8e-3).AssertClose(Reference(x, w, rows, outFeatures, inFeatures), Download(y), "bf16, 8 rows");
+    }
+
+    private static IEnumerable<TestCaseData> Layouts() =>
+        SparseLtLayout.All.Select(l => new TestCaseData(l).SetArgDisplayNames(l.Name));
+
+    private static double[] Reference(float[] x, float[] w, int rows, int outFeatures, int inFeatures)
+    {
+        var y = new double[rows * outFeatures];
+        for (int r = 0; r < rows; r++)
+            for (int o = 0; o < outFeatures; o++)
+                for (int i = 0; i < inFeatures; i++)
+                    y[r * outFeatures + o] += (double)x[r * inFeatures + i] * w[o * inFeatures + i];
+        return y;
+    }
+
+    private static float[] Transposed(float[] w, int rows, int cols)
+    {
+        var t = new float[w.Length];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++)
+                t[c * rows + r] = w[r * cols + c];
+        return t;
+    }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
+using SliceGpt.Bench.Gpu.Comparison;
 using SliceGpt.Bench.Support;
 
 namespace SliceGpt.Bench.Gpu.EndToEnd;
@@ -26,6 +27,9 @@ internal static class EndToEndColumns
             (_, r) => double.IsFinite(r.SpeedupOverDense) ? r.SpeedupOverDense.ToString("F2", CultureInfo.InvariantCulture) + "x" : "NA", true),
         Column("% HBM peak", "Decode: bytes a step must read (weights once, one embedding row, the KV cache) / mean step time, over the datasheet bandwidth",
             (_, r) => Format(100 * r.RooflineShare, "F1"), true),
+        Column("vs PyTorch", "Tokens/s over PyTorch's fastest completed run of the same measure in the same run (bench/pytorch; dense PyTorch)",
+            (_, r) => double.IsFinite(EndToEndExporter.VersusPyTorch(r, PyTorchResults.EndToEnd))
+                ? EndToEndExporter.VersusPyTorch(r, PyTorchResults.EndToEnd).ToString("F2", CultureInfo.InvariantCulture) + "x" : "NA", true),
         Column("Status", "ok, or why the case did not run (a batch that does not fit is an expected outcome of the doubling)",
             (_, r) => r.Status ?? "ok", false),
     ];

@@ -43,6 +43,14 @@ internal static unsafe partial class CusparseLt
     internal static partial CusparseStatus MatmulAlgSelectionInit(void* handle, void* selection, void* matmul,
         CusparseLtMatmulAlg algorithm);
 
+    [LibraryImport(Lib, EntryPoint = "cusparseLtMatmulAlgSetAttribute")]
+    internal static partial CusparseStatus MatmulAlgSetAttribute(void* handle, void* selection, CusparseLtMatmulAlgAttribute attribute,
+        void* data, nuint dataSize);
+
+    [LibraryImport(Lib, EntryPoint = "cusparseLtMatmulAlgGetAttribute")]
+    internal static partial CusparseStatus MatmulAlgGetAttribute(void* handle, void* selection, CusparseLtMatmulAlgAttribute attribute,
+        void* data, nuint dataSize);
+
     [LibraryImport(Lib, EntryPoint = "cusparseLtMatmulAlgSelectionDestroy")]
     internal static partial CusparseStatus MatmulAlgSelectionDestroy(void* selection);
 
@@ -72,6 +80,14 @@ internal static unsafe partial class CusparseLt
 
     [LibraryImport(Lib, EntryPoint = "cusparseLtMatmul")]
     internal static partial CusparseStatus Matmul(void* handle, void* plan, void* alpha, ulong a, ulong b, void* beta,
+        ulong c, ulong d, ulong workspace, nint* streams, int streamCount);
+
+    /// <summary>
+    /// Runs every algorithm configuration of the plan (each CUSPARSELT_MATMUL_SEARCH_ITERATIONS times), keeps the fastest in
+    /// the plan and in its algorithm selection, and leaves D written (with beta, C accumulates into it once per run).
+    /// </summary>
+    [LibraryImport(Lib, EntryPoint = "cusparseLtMatmulSearch")]
+    internal static partial CusparseStatus MatmulSearch(void* handle, void* plan, void* alpha, ulong a, ulong b, void* beta,
         ulong c, ulong d, ulong workspace, nint* streams, int streamCount);
 }
 
@@ -107,6 +123,17 @@ internal enum CusparseComputeType
 internal enum CusparseLtMatmulAlg
 {
     Default = 0,
+}
+
+/// <summary>cusparseLtMatmulAlgAttribute_t (all int-valued).</summary>
+internal enum CusparseLtMatmulAlgAttribute
+{
+    ConfigId = 0,
+    ConfigMaxId = 1,
+    SearchIterations = 2,
+    SplitK = 3,
+    SplitKMode = 4,
+    SplitKBuffers = 5,
 }
 
 /// <summary>cusparseLtPruneAlg_t.</summary>

@@ -39,7 +39,16 @@ public sealed class CpuExecutableModel<T>(TransformerModel<T> model) : IExecutab
     public string Backend => $"cpu (OpenBLAS, {(typeof(T) == typeof(double) ? "float64" : "float32")})";
 
     /// <inheritdoc/>
+    public bool PagesKvCache => true;
+
+    /// <inheritdoc/>
     public IInferenceSession CreateSession(int maxBatch, int maxSeqLen) => new CpuSession<T>(Model, maxBatch, maxSeqLen);
+
+    /// <inheritdoc/>
+    public IInferenceSession CreateSession(SessionOptions options) => new CpuSession<T>(Model, options);
+
+    /// <inheritdoc/>
+    public IInferenceSession CreateScoringSession(int maxBatch, int maxSeqLen) => new CpuSession<T>(Model, maxBatch, maxSeqLen, cachedLayers: 1);
 
     /// <inheritdoc/>
     public void Dispose()

@@ -146,6 +146,16 @@ public static class CpuOps<T> where T : unmanaged, IBinaryFloatingPointIeee754<T
         TensorPrimitives.Divide(row, sum, row);
     }
 
+    /// <summary>The index of the largest value, the lowest on ties; NaN never wins.</summary>
+    public static int ArgMax(ReadOnlySpan<T> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++)
+            if (values[i] > values[best] || T.IsNaN(values[best]))
+                best = i;
+        return best;
+    }
+
     /// <summary>−log softmax(logits)[target], accumulated in double.</summary>
     public static double NegLogLikelihood(ReadOnlySpan<T> logits, int target)
     {

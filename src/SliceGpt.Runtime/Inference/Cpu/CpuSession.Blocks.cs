@@ -1,20 +1,23 @@
 using System.Numerics;
+using SliceGpt.Runtime.Inference.Forward;
 using SliceGpt.Runtime.Models;
 
 namespace SliceGpt.Runtime.Inference.Cpu;
 
 // Single blocks on caller-provided activations, for the slicing pipeline: it runs its (partially rotated) probe blocks
 // over calibration activations, one block at a time, through layer slot 0 of the KV cache. Rows start at position 0.
+// The blocks are the forward driver's own halves, so a probe computes exactly what the model computes.
 public sealed partial class CpuSession<T>
 {
     /// <summary>Embeds <paramref name="batch"/> rows of <paramref name="seqLen"/> tokens (from position 0) into <paramref name="output"/>.</summary>
     internal void EmbedRows(ReadOnlySpan<int> tokens, int batch, int seqLen, Span<T> output)
     {
-        CheckRows(tokens, batch, seqLen);
-        SetPositions(batch, seqLen, 0);
-        int n = batch * seqLen;
-        Embed(tokens, n);
-        _x.AsSpan(0, n * _model.Embedding.Cols).CopyTo(output);
+        ThrowIfDisposed();
+        _runner.CheckRows(tokens, batch, seqLen);
+        int n = batch * seqLen, width = _model.Embedding.Cols;
+        var layout = StartBlock(tokens, batch, seqLen);
+        _ops.Embed(Activation.ResidualA, layout.Tokens);
+        _ops.Buffer(Activation.ResidualA).AsSpan(0, n * width).CopyTo(output);
     }
 
     /// <summary>
@@ -23,43 +26,48 @@ public sealed partial class CpuSession<T>
     /// </summary>
     internal void AttentionResidual(TransformerLayer<T> layer, ReadOnlySpan<T> x, Span<T> mid, int batch, int seqLen)
     {
-        int n = StartBlock(layer, x, batch, seqLen);
-        Attention(0, layer, batch, seqLen, 0);
-        SequentialAttentionResidual(layer, n);
-        _r.AsSpan(0, n * layer.DMid).CopyTo(mid);
+        var layout = StartBlock(layer, x, batch, seqLen);
+        var result = _runner.Driver.AttentionHalf(layer, 0, layout, Activation.ResidualA);
+        _ops.Buffer(result).AsSpan(0, layout.Tokens * layer.DMid).CopyTo(mid);
     }
 
     /// <summary>One sequential block's MLP half: y = h·S_mlp + MLP(N(h)), for <paramref name="n"/> token rows.</summary>
     internal void MlpResidual(TransformerLayer<T> layer, ReadOnlySpan<T> h, Span<T> y, int n)
     {
-        h[..(n * layer.DMid)].CopyTo(_r);
-        CpuOps<T>.Norm(layer.MlpNorm!, _r, _h, n, layer.DMid);
-        Mlp(layer, n);
-        Shortcut(_r, layer.MlpShortcut, _x, n, layer.DMid);
-        CpuOps<T>.Linear(layer.Down, _act, _x, n, accumulate: true);
-        _x.AsSpan(0, n * layer.DOut).CopyTo(y);
+        ThrowIfDisposed();
+        if (n < 1 || n > MaxBatch * MaxSeqLen)
+            throw new ArgumentOutOfRangeException(nameof(n), n, $"the session holds 1..{MaxBatch * MaxSeqLen} token rows");
+        h[..(n * layer.DMid)].CopyTo(_ops.Buffer(Activation.ResidualA));
+        var result = _runner.Driver.MlpHalf(layer, n, Activation.ResidualA);
+        _ops.Buffer(result).AsSpan(0, n * layer.DOut).CopyTo(y);
     }
 
     /// <summary>One parallel block on rows starting at position 0: y = x·S + Attn(N(x)) + MLP(N(x)).</summary>
     internal void ParallelBlock(TransformerLayer<T> layer, ReadOnlySpan<T> x, Span<T> y, int batch, int seqLen)
     {
-        int n = StartBlock(layer, x, batch, seqLen);
-        Attention(0, layer, batch, seqLen, 0);
-        ParallelResidual(layer, n);
-        _x.AsSpan(0, n * layer.DOut).CopyTo(y);
+        var layout = StartBlock(layer, x, batch, seqLen);
+        var result = _runner.Driver.ParallelBlock(layer, 0, layout, Activation.ResidualA);
+        _ops.Buffer(result).AsSpan(0, layout.Tokens * layer.DOut).CopyTo(y);
     }
 
-    private int StartBlock(TransformerLayer<T> layer, ReadOnlySpan<T> x, int batch, int seqLen)
+    // Lays out batch rows of seqLen tokens from position 0 and stages them (no tokens: a block reads activations).
+    private BatchLayout StartBlock(ReadOnlySpan<int> tokens, int batch, int seqLen)
     {
-        int n = batch * seqLen;
+        var layout = _runner.LayOutUniform(batch, seqLen);
+        _ops.Stage(tokens, layout);
+        return layout;
+    }
+
+    private BatchLayout StartBlock(TransformerLayer<T> layer, ReadOnlySpan<T> x, int batch, int seqLen)
+    {
+        ThrowIfDisposed();
         if (batch < 1 || batch > MaxBatch || seqLen < 1 || seqLen > MaxSeqLen)
             throw new ArgumentOutOfRangeException(nameof(batch), $"{batch}×{seqLen} does not fit the session's {MaxBatch}×{MaxSeqLen}");
+        int n = batch * seqLen;
         if (x.Length < n * layer.DIn)
             throw new ArgumentException($"the block reads {n}×{layer.DIn} values, got {x.Length}", nameof(x));
-        Position = 0;
-        SetPositions(batch, seqLen, 0);
-        x[..(n * layer.DIn)].CopyTo(_x);
-        CpuOps<T>.Norm(layer.AttentionNorm, _x, _h, n, layer.DIn);
-        return n;
+        var layout = StartBlock([], batch, seqLen);
+        x[..(n * layer.DIn)].CopyTo(_ops.Buffer(Activation.ResidualA));
+        return layout;
     }
 }

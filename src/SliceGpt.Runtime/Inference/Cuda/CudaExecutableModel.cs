@@ -53,6 +53,10 @@ public sealed class CudaExecutableModel<T> : IExecutableModel where T : unmanage
     /// <inheritdoc/>
     public string Backend => $"cuda ({Device.Info.Name}, {Precision.ShortName()} weights and activations, fp32 accumulation)";
 
+    /// <inheritdoc/>
+    /// <remarks>Not yet: the kernels address one KV block per slot.</remarks>
+    public bool PagesKvCache => false;
+
     internal IGpu Device { get; }
 
     internal CudaModelWeights<T> Weights { get; }
@@ -65,12 +69,23 @@ public sealed class CudaExecutableModel<T> : IExecutableModel where T : unmanage
     /// <paramref name="maxSeqLen"/> tokens, all allocated now.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The model has been disposed.</exception>
-    public CudaSession<T> CreateSession(int maxBatch, int maxSeqLen) => new(this, maxBatch, maxSeqLen, Config.NLayers);
+    public CudaSession<T> CreateSession(int maxBatch, int maxSeqLen) => CreateSession(new SessionOptions(maxBatch, maxSeqLen));
 
     IInferenceSession IExecutableModel.CreateSession(int maxBatch, int maxSeqLen) => CreateSession(maxBatch, maxSeqLen);
 
+    /// <summary>A session of the given shape; the GPU does not page its KV cache yet (the block size must be the slot length).</summary>
+    /// <exception cref="NotSupportedException">A block size below the slot length.</exception>
+    public CudaSession<T> CreateSession(SessionOptions options) => new(this, options, Config.NLayers);
+
+    IInferenceSession IExecutableModel.CreateSession(SessionOptions options) => CreateSession(options);
+
+    /// <summary>A session whose KV cache holds one layer, reused by every layer: passes must start at position 0 (see <see cref="IExecutableModel.CreateScoringSession"/>).</summary>
+    public CudaSession<T> CreateScoringSession(int maxBatch, int maxSeqLen) => new(this, new SessionOptions(maxBatch, maxSeqLen), 1);
+
+    IInferenceSession IExecutableModel.CreateScoringSession(int maxBatch, int maxSeqLen) => CreateScoringSession(maxBatch, maxSeqLen);
+
     /// <summary>A session whose KV cache holds one layer: the slicing pipeline runs single blocks through it.</summary>
-    internal CudaSession<T> CreateBlockSession(int maxBatch, int maxSeqLen) => new(this, maxBatch, maxSeqLen, 1);
+    internal CudaSession<T> CreateBlockSession(int maxBatch, int maxSeqLen) => new(this, new SessionOptions(maxBatch, maxSeqLen), 1);
 
     /// <summary>Uploads one (probe) block in this model's precision; the caller owns the result.</summary>
     internal CudaLayerUpload<T> UploadLayer(TransformerLayer<float> layer)

@@ -1,5 +1,6 @@
 using SliceGpt.Kernels;
 using SliceGpt.Native.Cuda;
+using SliceGpt.Runtime.Inference.Forward;
 
 namespace SliceGpt.Runtime.Inference.Cuda;
 
@@ -12,10 +13,12 @@ internal sealed class CudaQueue<T> : IGpuQueue<T> where T : unmanaged
     private readonly CudaKernels _k;
     private readonly CudaStream _stream;
     private readonly BlasHandle _blas;
+    private readonly CudaContext _context;
 
     public CudaQueue(CudaContext context, CudaKernels kernels)
     {
         _k = kernels;
+        _context = context;
         _stream = context.CreateStream();
         try
         {
@@ -86,6 +89,11 @@ internal sealed class CudaQueue<T> : IGpuQueue<T> where T : unmanaged
     public void NegLogLikelihood(DeviceMemory<float> logits, DeviceMemory<int> targets, DeviceMemory<double> nll, int rows, int vocabSize) =>
         _k.Loss.NegLogLikelihood(_stream, logits, targets, nll, rows, vocabSize);
 
+    public void ArgMax(DeviceMemory<float> logits, DeviceMemory<int> result, int rows, int vocabSize) =>
+        _k.Loss.ArgMax(_stream, logits, result, rows, vocabSize);
+
+    public void Download(DeviceMemory<int> source, Span<int> destination) => _stream.CopyToHost(source, destination);
+
     public void Upload(ReadOnlySpan<int> source, DeviceMemory<int> destination) => _stream.CopyToDevice(source, destination);
 
     public void Copy(DeviceMemory<T> source, DeviceMemory<T> destination) => _stream.CopyDeviceToDevice(source, destination);
@@ -95,6 +103,8 @@ internal sealed class CudaQueue<T> : IGpuQueue<T> where T : unmanaged
     public void Download(DeviceMemory<double> source, Span<double> destination) => _stream.CopyToHost(source, destination);
 
     public void Synchronize() => _stream.Synchronize();
+
+    public IOpClock CreateClock() => new CudaOpClock(_context, _stream);
 
     /// <summary>Frees the cuBLAS handle and the stream (after waiting for queued work); idempotent.</summary>
     public void Dispose()

@@ -1,10 +1,11 @@
 using SliceGpt.Native.Cuda;
+using SliceGpt.Runtime.Inference.Forward;
 
 namespace SliceGpt.Runtime.Inference.Cuda;
 
 // Single blocks on device buffers, the GPU twins of CpuSession's EmbedRows, AttentionResidual, MlpResidual and
-// ParallelBlock: the slicing pipeline runs its (partially rotated) probe blocks over calibration activations
-// that stay on the GPU. Rows start at position 0 and use KV-cache slot 0 (a session from
+// ParallelBlock, run by the same forward driver: the slicing pipeline runs its (partially rotated) probe blocks over
+// calibration activations that stay on the GPU. Rows start at position 0 and use KV-cache slot 0 (a session from
 // CudaExecutableModel.CreateBlockSession caches one layer). Results are queued on Stream: order later work on it
 // (a SYRK of the signals, say) or synchronise it before reading them.
 public sealed partial class CudaSession<T>
@@ -13,14 +14,13 @@ public sealed partial class CudaSession<T>
     internal void EmbedRows(ReadOnlySpan<int> tokens, int batch, int seqLen, DeviceMemory<T> output)
     {
         ThrowIfDisposed();
-        CheckRows(tokens, batch, seqLen);
+        _runner.CheckRows(tokens, batch, seqLen);
         int n = batch * seqLen, width = _weights.Embedding.Cols;
         output.EnsureLength((long)n * width, $"output [{n} tokens, {width}]");
         using var scope = _device.Bind();
-        UploadTokens(tokens);
-        UploadPositions(batch, seqLen, 0);
-        Embed(n);
-        CopyOut(_x, output, (long)n * width);
+        StartBlock(tokens, batch, seqLen);
+        _ops.Embed(Activation.ResidualA, n);
+        CopyOut(Activation.ResidualA, output, (long)n * width);
     }
 
     /// <summary>One sequential block's attention half: mid [tokens, DMid] = x·S_attn + Attn(N(x)) for x [tokens, DIn].</summary>
@@ -30,10 +30,9 @@ public sealed partial class CudaSession<T>
         int n = batch * seqLen;
         mid.EnsureLength((long)n * layer.DMid, $"mid [{n} tokens, {layer.DMid}]");
         using var scope = _device.Bind();
-        StartBlock(layer, x, batch, seqLen);
-        Attention(0, layer, batch, seqLen, 0);
-        SequentialAttentionResidual(layer, n);
-        CopyOut(_r, mid, (long)n * layer.DMid);
+        var layout = StartBlock(layer, x, batch, seqLen);
+        var result = _runner.Driver.AttentionHalf(layer, 0, layout, Activation.ResidualA);
+        CopyOut(result, mid, (long)n * layer.DMid);
     }
 
     /// <summary>One sequential block's MLP half: y [n, DOut] = h·S_mlp + MLP(N(h)) for h [n, DMid].</summary>
@@ -42,18 +41,15 @@ public sealed partial class CudaSession<T>
         ThrowIfDisposed();
         if (n < 1 || n > MaxBatch * MaxSeqLen)
             throw new ArgumentOutOfRangeException(nameof(n), n, $"the session holds 1..{MaxBatch * MaxSeqLen} token rows");
-        if (layer.MlpNorm is not { } mlpNorm)
+        if (layer.MlpNorm is null)
             throw new ArgumentException("a parallel block has no MLP half of its own; use ParallelBlock", nameof(layer));
         CheckWidth(layer);
         h.EnsureLength((long)n * layer.DMid, $"h [{n} tokens, {layer.DMid}]");
         y.EnsureLength((long)n * layer.DOut, $"y [{n} tokens, {layer.DOut}]");
         using var scope = _device.Bind();
-        _q.Copy(h.Slice(0, (long)n * layer.DMid), _r.Slice(0, (long)n * layer.DMid));
-        Norm(mlpNorm, _r, _b.H, n, layer.DMid);
-        var activation = Mlp(layer, n);
-        Shortcut(_r, layer.MlpShortcut, _x, n, layer.DMid);
-        Linear(layer.Down, activation, _x, n, accumulate: true);
-        CopyOut(_x, y, (long)n * layer.DOut);
+        _q.Copy(h.Slice(0, (long)n * layer.DMid), _ops.Buffer(Activation.ResidualA).Slice(0, (long)n * layer.DMid));
+        var result = _runner.Driver.MlpHalf(layer, n, Activation.ResidualA);
+        CopyOut(result, y, (long)n * layer.DOut);
     }
 
     /// <summary>One parallel block: y [tokens, DOut] = x·S + Attn(N(x)) + MLP(N(x)) for x [tokens, DIn].</summary>
@@ -63,10 +59,9 @@ public sealed partial class CudaSession<T>
         int n = batch * seqLen;
         y.EnsureLength((long)n * layer.DOut, $"y [{n} tokens, {layer.DOut}]");
         using var scope = _device.Bind();
-        StartBlock(layer, x, batch, seqLen);
-        Attention(0, layer, batch, seqLen, 0);
-        ParallelResidual(layer, n);
-        CopyOut(_x, y, (long)n * layer.DOut);
+        var layout = StartBlock(layer, x, batch, seqLen);
+        var result = _runner.Driver.ParallelBlock(layer, 0, layout, Activation.ResidualA);
+        CopyOut(result, y, (long)n * layer.DOut);
     }
 
     /// <summary>Waits until everything queued on this session's stream has finished.</summary>
@@ -76,17 +71,24 @@ public sealed partial class CudaSession<T>
         _q.Synchronize();
     }
 
-    private void StartBlock(CudaLayer<T> layer, DeviceMemory<T> x, int batch, int seqLen)
+    // Lays out batch rows of seqLen tokens from position 0 and stages them (no tokens: a block reads activations).
+    private BatchLayout StartBlock(ReadOnlySpan<int> tokens, int batch, int seqLen)
+    {
+        var layout = _runner.LayOutUniform(batch, seqLen);
+        _ops.Stage(tokens, layout);
+        return layout;
+    }
+
+    private BatchLayout StartBlock(CudaLayer<T> layer, DeviceMemory<T> x, int batch, int seqLen)
     {
         if (batch < 1 || batch > MaxBatch || seqLen < 1 || seqLen > MaxSeqLen)
             throw new ArgumentOutOfRangeException(nameof(batch), $"{batch}×{seqLen} does not fit the session's {MaxBatch}×{MaxSeqLen}");
         CheckWidth(layer);
         int n = batch * seqLen;
         x.EnsureLength((long)n * layer.DIn, $"x [{n} tokens, {layer.DIn}]");
-        Position = 0;
-        UploadPositions(batch, seqLen, 0);
-        _q.Copy(x.Slice(0, (long)n * layer.DIn), _x.Slice(0, (long)n * layer.DIn));
-        Norm(layer.AttentionNorm, _x, _b.H, n, layer.DIn);
+        var layout = StartBlock([], batch, seqLen);
+        _q.Copy(x.Slice(0, (long)n * layer.DIn), _ops.Buffer(Activation.ResidualA).Slice(0, (long)n * layer.DIn));
+        return layout;
     }
 
     private void CheckWidth(CudaLayer<T> layer)
@@ -97,6 +99,6 @@ public sealed partial class CudaSession<T>
             throw new ArgumentException("the block's attention or MLP widths are not the model's", nameof(layer));
     }
 
-    private void CopyOut(DeviceMemory<T> source, DeviceMemory<T> destination, long count) =>
-        _q.Copy(source.Slice(0, count), destination.Slice(0, count));
+    private void CopyOut(Activation source, DeviceMemory<T> destination, long count) =>
+        _q.Copy(_ops.Buffer(source).Slice(0, count), destination.Slice(0, count));
 }

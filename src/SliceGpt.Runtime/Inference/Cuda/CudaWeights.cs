@@ -31,7 +31,7 @@ internal sealed record CudaLayer<T>(
     CudaLinear<T> Up,
     CudaLinear<T> Down,
     CudaMatrix<T> AttentionShortcut,
-    CudaMatrix<T> MlpShortcut) where T : unmanaged
+    CudaMatrix<T> MlpShortcut) : Forward.IBlockShape where T : unmanaged
 {
     /// <summary>Residual width the block reads.</summary>
     public int DIn => Qkv.InFeatures;
@@ -41,6 +41,12 @@ internal sealed record CudaLayer<T>(
 
     /// <summary>Residual width the block writes.</summary>
     public int DOut => Down.OutFeatures;
+
+    /// <summary>Whether the attention residual goes through a shortcut matrix.</summary>
+    public bool HasAttentionShortcut => !AttentionShortcut.IsIdentity;
+
+    /// <summary>Whether the MLP residual goes through a shortcut matrix.</summary>
+    public bool HasMlpShortcut => !MlpShortcut.IsIdentity;
 
     /// <summary>The widest residual the block touches.</summary>
     public int MaxWidth => Math.Max(DIn, Math.Max(DMid, DOut));

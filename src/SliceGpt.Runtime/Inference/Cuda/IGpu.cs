@@ -1,5 +1,6 @@
 using SliceGpt.Kernels;
 using SliceGpt.Native.Cuda;
+using SliceGpt.Runtime.Inference.Forward;
 
 namespace SliceGpt.Runtime.Inference.Cuda;
 
@@ -109,6 +110,12 @@ internal interface IGpuQueue<T> : IDisposable where T : unmanaged
     /// <summary>LossKernels.NegLogLikelihood on fp32 logits.</summary>
     void NegLogLikelihood(DeviceMemory<float> logits, DeviceMemory<int> targets, DeviceMemory<double> nll, int rows, int vocabSize);
 
+    /// <summary>LossKernels.ArgMax on fp32 logits.</summary>
+    void ArgMax(DeviceMemory<float> logits, DeviceMemory<int> result, int rows, int vocabSize);
+
+    /// <summary>A device-to-host copy, after the queue's earlier work; complete when the call returns.</summary>
+    void Download(DeviceMemory<int> source, Span<int> destination);
+
     /// <summary>A host-to-device copy; the span may be reused when the call returns.</summary>
     void Upload(ReadOnlySpan<int> source, DeviceMemory<int> destination);
 
@@ -123,6 +130,9 @@ internal interface IGpuQueue<T> : IDisposable where T : unmanaged
 
     /// <summary>Waits for everything queued; surfaces asynchronous faults.</summary>
     void Synchronize();
+
+    /// <summary>A clock that times operations queued here (CUDA events on the stream; timestamps when emulated).</summary>
+    IOpClock CreateClock();
 
     /// <summary>The CUDA stream behind the queue, for callers that order their own work after it; null when emulated.</summary>
     CudaStream? Stream { get; }

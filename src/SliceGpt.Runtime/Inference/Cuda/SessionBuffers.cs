@@ -33,12 +33,14 @@ internal sealed class SessionBuffers<T> : IDisposable where T : unmanaged
     public readonly DeviceMemory<float> Workspace; // (maxBatch, nHeads, splits, headDim + 2) attention splits; may be null
     public readonly DeviceMemory<float> Cos;       // (maxSeqLen, rotaryDim / 2); null without RoPE
     public readonly DeviceMemory<float> Sin;       // (maxSeqLen, rotaryDim / 2); null without RoPE
-    public readonly DeviceMemory<T>[] KeyCache;    // (cachedLayers) × (maxBatch, maxSeqLen, kvDim)
-    public readonly DeviceMemory<T>[] ValueCache;  // (cachedLayers) × (maxBatch, maxSeqLen, kvDim)
+    public readonly DeviceMemory<T>[] KeyCache;    // (cachedLayers) × (blocks, blockSize, kvDim)
+    public readonly DeviceMemory<T>[] ValueCache;  // (cachedLayers) × (blocks, blockSize, kvDim)
 
-    public SessionBuffers(IGpu device, ModelConfig c, int maxWidth, int maxBatch, int maxSeqLen, int cachedLayers)
+    public SessionBuffers(IGpu device, ModelConfig c, int maxWidth, SessionOptions options, int cachedLayers)
     {
-        long maxTokens = (long)maxBatch * maxSeqLen;
+        int maxBatch = options.MaxBatch, maxSeqLen = options.MaxSeqLen;
+        long maxTokens = options.TokensPerPass;
+        long cacheLength = (long)options.Blocks * options.BlockSize * c.KvDim;
         LogitRows = (int)Math.Min(maxTokens, LogitChunk);
         int half = c.RotaryDim / 2;
         bool rope = c.Rope != RopeLayout.None;
@@ -63,8 +65,8 @@ internal sealed class SessionBuffers<T> : IDisposable where T : unmanaged
         var values = new ArenaSlot<T>[cachedLayers];
         for (int l = 0; l < cachedLayers; l++)
         {
-            keys[l] = layout.Reserve<T>(maxTokens * c.KvDim);
-            values[l] = layout.Reserve<T>(maxTokens * c.KvDim);
+            keys[l] = layout.Reserve<T>(cacheLength);
+            values[l] = layout.Reserve<T>(cacheLength);
         }
 
         _arena = DeviceArena.Allocate(device, layout, $"a session of {maxBatch}×{maxSeqLen} tokens");

@@ -85,6 +85,21 @@ internal sealed unsafe partial class EmulatedQueue<T>
         }
     }
 
+    public void ArgMax(DeviceMemory<float> logits, DeviceMemory<int> result, int rows, int vocabSize)
+    {
+        Need(logits, (long)rows * vocabSize, "argmax: logits");
+        Need(result, rows, "argmax: result");
+        for (long r = 0; r < rows; r++)
+        {
+            var row = new ReadOnlySpan<float>(F(logits) + r * vocabSize, vocabSize);
+            int best = 0;
+            for (int j = 1; j < row.Length; j++)
+                if (row[j] > row[best] || float.IsNaN(row[best]))
+                    best = j;
+            I(result)[r] = best;
+        }
+    }
+
     public void Upload(ReadOnlySpan<int> source, DeviceMemory<int> destination)
     {
         Same(destination.Length, source.Length);
@@ -114,7 +129,17 @@ internal sealed unsafe partial class EmulatedQueue<T>
         new ReadOnlySpan<double>((double*)source.Address, destination.Length).CopyTo(destination);
     }
 
+    public void Download(DeviceMemory<int> source, Span<int> destination)
+    {
+        Same(source.Length, destination.Length);
+        Need(source, source.Length, "download");
+        new ReadOnlySpan<int>(I(source), destination.Length).CopyTo(destination);
+    }
+
     public void Synchronize() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    // Host timestamps: the emulated operations run synchronously, so their wall time is their time.
+    public SliceGpt.Runtime.Inference.Forward.IOpClock CreateClock() => new SliceGpt.Runtime.Inference.Forward.HostOpClock();
 
     public void Dispose()
     {
