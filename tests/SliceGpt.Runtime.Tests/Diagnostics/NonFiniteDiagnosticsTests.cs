@@ -3,6 +3,7 @@ using SliceGpt.Runtime.Inference;
 using SliceGpt.Runtime.Inference.Cpu;
 using SliceGpt.Runtime.Models;
 using SliceGpt.Runtime.Slicing;
+using SliceGpt.Runtime.Tests.Inference;
 using SliceGpt.Runtime.Tests.Slicing;
 using SliceGpt.Runtime.Tokenization;
 
@@ -110,6 +111,38 @@ public class NonFiniteDiagnosticsTests
         var e = Assert.Throws<NonFiniteValueException>(() => TextGenerator.Generate(session, new DigitTokenizer(), "123", new GenerationOptions(Steps: 4)))!;
         Assert.That((e.Layer, e.Location), Is.EqualTo(((int?)0, "layer 0, block output")));
         Assert.That(e.Message, Does.Contain("non-finite logits"));
+    }
+
+    // The batched-session contract, run through the guard: it must be transparent on every path it wraps.
+    private static readonly BatchedSessionChecks.SessionFactory Guarded = (model, slots, maxSeqLen) =>
+        NonFiniteGuard.Checked(new CpuExecutableModel<float>(model), model).CreateSession(slots, maxSeqLen);
+
+    [TestCase("llama")]
+    [TestCase("phi")]
+    public void Guard_IsTransparent_OnRaggedPassesScoringAndCopiedSlots(string family)
+    {
+        BatchedSessionChecks.RaggedPasses_GiveEachSequenceItsAloneLogits(family, Guarded, BatchedSessionChecks.Fp32Tolerance);
+        BatchedSessionChecks.AChunkStartingEarlier_RewindsTheSlot(family, Guarded, BatchedSessionChecks.Fp32Tolerance);
+        BatchedSessionChecks.ScoreTargets_MatchTheLogSoftmaxOfTheReference(family, Guarded, BatchedSessionChecks.Fp32Tolerance);
+        BatchedSessionChecks.CopiedSlots_ContinueTheSharedPrefix(family, Guarded, BatchedSessionChecks.Fp32Tolerance);
+        BatchedSessionChecks.ScoringSessions_ScoreAsFullSessions(family, model => NonFiniteGuard.Checked(new CpuExecutableModel<float>(model), model));
+        BatchedSessionChecks.MalformedBatches_AreRefused(Guarded);
+    }
+
+    [Test]
+    public void Guard_BatchedForwardAndScoring_OfAnOverflowingModel_NameTheLayer()
+    {
+        var model = InvarianceTests.Synthetic<float>("llama");
+        Overflow(model.Layers[1].Down.Weight);
+        using var executable = NonFiniteGuard.Checked(new CpuExecutableModel<float>(model), model);
+        using var session = executable.CreateSession(2, 16);
+        var logits = new float[2 * model.Config.VocabSize];
+        var forward = Assert.Throws<NonFiniteValueException>(() =>
+            session.Forward([new SequenceChunk(0, 0, 5), new SequenceChunk(1, 0, 3)], [1, 7, 3, 22, 9, 4, 30, 2], logits))!;
+        Assert.That((forward.Layer, forward.Location), Is.EqualTo(((int?)1, "layer 1, MLP (block output)")));
+        var scoring = Assert.Throws<NonFiniteValueException>(() =>
+            session.ScoreTargets([new SequenceChunk(1, 0, 4)], [1, 7, 3, 22], [7, 3, 22, 9], new double[4]))!;
+        Assert.That(scoring.Message, Does.Contain("non-finite log-probability").And.Contain("layer 1, MLP (block output)"));
     }
 
     // Digits 0–9 are ids 10–19; BOS 1, EOS 2: enough to drive TextGenerator over a 40-token synthetic vocabulary.
