@@ -6,11 +6,12 @@
 #   - shared/: the fixtures the GPU tests read (a copy of part of ../shared), and gpu-run.sh;
 #   - pytorch/: PyTorch's anchors (bench/pytorch without its tests) and LLAMA-2 7B's config.json, which the GPU
 #     machine's own Python (PyTorch, transformers) runs.
-# Output: dist/slicegpt-gpu-bundle.tar.xz (must stay under 40 MiB).
+# Output: dist/slicegpt-gpu-bundle.tar.xz (must stay under 48 MiB: with the repository's ~2 MiB it travels to the GPU
+# machine within the device tool's 64 MiB; the ASP.NET Core runtime of `slicegpt serve` takes about 8 MiB of it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-limit=$((40 * 1024 * 1024))
+limit=$((48 * 1024 * 1024))
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # Publish from a clean copy so the runner-specific restore never touches this tree's obj/ folders.
@@ -21,7 +22,7 @@ for project in tests/SliceGpt.Kernels.Tests tests/SliceGpt.Runtime.Tests src/Sli
     dotnet publish "$work/src/$project" -c Release -r linux-x64 --self-contained -p:SliceGptTestRunner=true \
         -p:SatelliteResourceLanguages=en -p:DebugType=none -o "$bundle" --nologo -v q
 done
-# Files the published apps list but never load here, removed to keep the bundle under 40 MiB: the debugger bridge and
+# Files the published apps list but never load here, removed to keep the bundle under its limit: the debugger bridge and
 # crash dumper, the optional GC builds and LTTng tracing, BenchmarkDotNet's disassembler and ETW tracing (diagnosers we do
 # not use), VSTest's out-of-process host (the NUnit runner runs in process), and framework assemblies nothing here
 # references. The self-check below runs every executable after the removal.
@@ -77,6 +78,6 @@ tar -C "$work" -cf - slicegpt-gpu-bundle | xz -9 -T0 > dist/slicegpt-gpu-bundle.
 size=$(stat -c %s dist/slicegpt-gpu-bundle.tar.xz)
 echo "dist/slicegpt-gpu-bundle.tar.xz: $((size / 1024 / 1024)) MiB ($size bytes)"
 if [ "$size" -gt "$limit" ]; then
-    echo "the bundle is larger than 40 MiB" >&2
+    echo "the bundle is larger than 48 MiB" >&2
     exit 1
 fi

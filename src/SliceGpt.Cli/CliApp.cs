@@ -33,6 +33,7 @@ public static class CliApp
         root.Add(GenerateCommand.Create(context));
         root.Add(PlanCommand.Create(context));
         root.Add(SliceCommand.Create(context));
+        root.Add(ServeCommand.Create(context));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -17,6 +17,13 @@ internal static class Interruption
     public const int SigTermExit = 143;
 
     private static int _handling;
+    private static volatile bool _deferred;
+
+    /// <summary>
+    /// From now on the handlers do nothing: a command that hosts a server (<c>serve</c>) lets the host's own SIGINT/SIGTERM
+    /// handling stop it gracefully. Such a command writes no temporary outputs.
+    /// </summary>
+    public static void DeferToHost() => _deferred = true;
 
     /// <summary>Installs the handlers for the life of the returned object.</summary>
     public static IDisposable Install(TextWriter stderr)
@@ -28,6 +35,8 @@ internal static class Interruption
 
     private static void Terminate(PosixSignalContext context, string signal, int exitCode, TextWriter stderr)
     {
+        if (_deferred)
+            return;
         context.Cancel = true; // the process exits here, after the clean-up, rather than by the default action
         if (Interlocked.Exchange(ref _handling, 1) == 1)
             return; // a second signal while the first is handled

@@ -58,6 +58,9 @@ internal sealed class ActiveRequest
 
     public ChannelReader<GenerationUpdate> Updates => _updates.Reader;
 
+    /// <summary>The caller's cancellation registration, released when the request ends.</summary>
+    public CancellationTokenRegistration Cancellation { get; set; }
+
     public void Cancel() => Interlocked.Exchange(ref _cancelled, 1);
 
     /// <summary>Records a generated token and publishes the text it releases; returns true when that text hit a stop string.</summary>
@@ -91,6 +94,7 @@ internal sealed class ActiveRequest
         _updates.Writer.TryWrite(new GenerationUpdate(text, TakeNewTokens(), reason, usage));
         _updates.Writer.TryComplete();
         IsFinished = true;
+        Cancellation.Unregister();
         metrics.Finished(reason, usage);
         return usage;
     }
@@ -100,6 +104,7 @@ internal sealed class ActiveRequest
     {
         _updates.Writer.TryComplete(error);
         IsFinished = true;
+        Cancellation.Unregister();
     }
 
     private bool _stoppedByString;

@@ -134,6 +134,7 @@ public sealed partial class InferenceEngine
             else if (r.Output.Count >= r.MaxTokens)
                 End(r, FinishReason.Length);
         }
+        Array.Clear(_chunkRequests, 0, count); // no finished request stays referenced until the next step
     }
 
     private void End(ActiveRequest r, FinishReason reason)

@@ -102,13 +102,16 @@ public sealed partial class InferenceEngine : IDisposable
         {
             if (_stopping)
                 throw new ObjectDisposedException(nameof(InferenceEngine));
-            if (_waiting.Count >= _options.MaxQueuedRequests)
+            // The queue holds requests on their way to a free slot too: only those beyond the free slots wait for one.
+            int freeSlots = Math.Max(0, _options.MaxConcurrentSequences - Volatile.Read(ref _running));
+            if (_waiting.Count >= _options.MaxQueuedRequests + freeSlots)
                 throw new GenerationRejectedException(RejectionKind.Overloaded,
                     $"{_waiting.Count} requests are already waiting (the engine's limit is {_options.MaxQueuedRequests}); retry later");
             _waiting.Enqueue(active);
         }
+        // The registration goes when the request finishes, so a long-lived token keeps no finished request alive.
         if (cancellationToken.CanBeCanceled)
-            cancellationToken.Register(static state =>
+            active.Cancellation = cancellationToken.Register(static state =>
             {
                 var (engine, r) = ((InferenceEngine, ActiveRequest))state!;
                 r.Cancel();

@@ -41,6 +41,20 @@ public static class SliceGptPipeline
         return new PipelineRun<float>(fusedShell, layers, engine, options, progress).Execute((long)calibration.Rows * calibration.SeqLen);
     }
 
+    /// <summary>
+    /// Slices the checkpoint at <paramref name="modelPath"/> where <paramref name="backend"/> computes: on the CPU, or on
+    /// its GPU with the calibration activations in the backend's precision (<see cref="Cuda.CudaSlicing"/>). The pipeline
+    /// and its results are the same; only where the calibration runs differs.
+    /// </summary>
+    /// <exception cref="NotSupportedException">A backend this pipeline does not know.</exception>
+    public static SlicingResult<float> SliceCheckpoint(Inference.IComputeBackend backend, string modelPath, CalibrationSet calibration,
+        SlicingOptions options, IProgress<SlicingProgress>? progress = null) => backend switch
+    {
+        Inference.Cuda.CudaBackend cuda => Cuda.CudaSlicing.SliceCheckpoint(cuda, modelPath, calibration, options, cuda.DefaultPrecision, progress),
+        Inference.Cpu.CpuBackend => SliceCheckpoint(modelPath, calibration, options, progress),
+        _ => throw new NotSupportedException($"slicing runs on the CPU or CUDA backends, not on {backend.Name}"),
+    };
+
     internal static void CheckInputs<T>(TransformerModel<T> model, CalibrationSet calibration, SlicingOptions options)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {

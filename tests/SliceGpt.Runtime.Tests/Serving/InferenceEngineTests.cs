@@ -153,6 +153,21 @@ public class InferenceEngineTests
     }
 
     [Test]
+    public async Task NoQueue_AdmitsWhileASlotIsFree_AndRefusesWhenAllAreBusy()
+    {
+        // MaxQueuedRequests 0: nothing waits for a slot, but a request that finds a free slot is not "waiting".
+        using var engine = new InferenceEngine(_model, _tokenizer, new EngineOptions { MaxConcurrentSequences = 1, MaxQueuedRequests = 0 });
+        Assert.That((await engine.CompleteAsync(new GenerationRequest { Prompt = "a", MaxTokens = 2 })).TokenIds, Has.Count.EqualTo(2));
+        using var cts = new CancellationTokenSource();
+        var running = engine.Submit(new GenerationRequest { Prompt = "a", MaxTokens = 200, IgnoreEos = true }, cts.Token);
+        while (engine.RunningCount == 0)
+            await Task.Delay(1);
+        Reject(engine, new GenerationRequest { Prompt = "b", MaxTokens = 2 }, RejectionKind.Overloaded, null);
+        cts.Cancel();
+        Assert.That((await running.ToResultAsync()).FinishReason, Is.EqualTo(FinishReason.Cancelled));
+    }
+
+    [Test]
     public async Task SeededSampling_IsReproducible()
     {
         using var engine = new InferenceEngine(_model, _tokenizer);
