@@ -4,8 +4,10 @@ using SliceGpt.Cli.Commands;
 namespace SliceGpt.Cli;
 
 /// <summary>
-/// Builds the command tree and runs it. Exit codes: 0 success, 2 expected error (bad input, missing file,
-/// unsupported model: one line on stderr, the trace with --verbose), 1 unexpected failure.
+/// Builds the command tree and runs it. Exit codes: 0 success; 2 an expected error (SliceGpt's typed errors: bad input,
+/// missing or unreadable file, unsupported model, unwritable output, non-finite numbers: one line on stderr, the trace with
+/// --verbose); 1 an internal error (a bug: a short report); 130 / 143 interrupted by SIGINT / SIGTERM (the executable's
+/// signal handlers, <see cref="Interruption"/>).
 /// </summary>
 public static class CliApp
 {
@@ -43,6 +45,12 @@ public static class CliApp
         try
         {
             return parse.Invoke(config);
+        }
+        catch (OperationCanceledException) when (Runtime.IO.TemporaryOutputs.Terminating)
+        {
+            // A signal handler is cleaning up and exits the process with its own code; nothing to report here.
+            Thread.Sleep(Timeout.Infinite);
+            throw;
         }
         catch (Exception e)
         {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SliceGpt.Runtime.Diagnostics;
 using SliceGpt.Runtime.Inference;
 using SliceGpt.Runtime.Models;
 
@@ -32,15 +33,19 @@ internal static class GenerateCommand
                 throw new CliUsageException($"--temperature must be a finite number ≥ 0, got {options.Temperature}");
             if (!(options.TopP > 0 && options.TopP <= 1))
                 throw new CliUsageException($"--top-p must be in (0, 1], got {options.TopP}");
-            var tok = ModelInputs.LoadTokenizer(modelPath, parse.GetValue(tokenizer));
+            var tokenizerPath = ModelInputs.TokenizerPath(modelPath, parse.GetValue(tokenizer));
+            var config = ModelLoader.ReadConfig(modelPath);
+            var tok = ModelInputs.LoadTokenizer(modelPath, tokenizerPath, config);
+            int promptLength = ModelInputs.Encode(tok, parse.GetValue(prompt)!, "--prompt").Length;
+            if (promptLength == 0)
+                throw new CliUsageException("--prompt encodes to no tokens and the tokenizer adds no BOS token to start from; give a prompt");
+            if (promptLength + options.Steps > config.MaxSeqLen)
+                throw new CliUsageException($"{promptLength} prompt tokens + --steps {options.Steps} exceed the model's {config.MaxSeqLen} positions");
+            int maxSeq = promptLength + options.Steps;
             var loaded = ModelLoader.Load<float>(modelPath);
             bool asJson = parse.GetValue(json);
             using var backend = DeviceOptions.Resolve(parse.GetValue(device)!, parse.GetValue(precision), loaded.Config.StorageDType);
-            using var executable = backend.Prepare(loaded);
-            int promptLength = tok.Encode(parse.GetValue(prompt)!, tok.AddsBosByDefault).Length;
-            int maxSeq = Math.Min(loaded.Config.MaxSeqLen, promptLength + options.Steps);
-            if (promptLength + options.Steps > loaded.Config.MaxSeqLen)
-                throw new CliUsageException($"{promptLength} prompt tokens + --steps {options.Steps} exceed the model's {loaded.Config.MaxSeqLen} positions");
+            using var executable = NonFiniteGuard.Checked(backend.Prepare(loaded), loaded);
             using var session = executable.CreateSession(1, Math.Max(1, maxSeq));
             var result = TextGenerator.Generate(session, tok, parse.GetValue(prompt)!, options);
             int generated = result.Tokens.Length - result.PromptTokens;

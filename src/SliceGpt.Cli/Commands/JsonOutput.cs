@@ -9,6 +9,9 @@ internal static class JsonOutput
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        // A perplexity can overflow to infinity with finite losses (exp of a mean NLL above 709); it is written as
+        // "Infinity" rather than failing inside the serializer.
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
     public static void Write<T>(TextWriter output, T value) => output.WriteLine(JsonSerializer.Serialize(value, Options));

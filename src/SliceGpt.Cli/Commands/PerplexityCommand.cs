@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SliceGpt.Runtime.Diagnostics;
 using SliceGpt.Runtime.Inference;
 using SliceGpt.Runtime.Models;
 
@@ -31,14 +32,17 @@ internal static class PerplexityCommand
                 throw new CliUsageException($"--max-rows must be at least 1, got {m}");
             if (parse.GetValue(batch) < 1)
                 throw new CliUsageException($"--batch must be at least 1, got {parse.GetValue(batch)}");
-            var tok = ModelInputs.LoadTokenizer(modelPath, parse.GetValue(tokenizer));
-            var text = ModelInputs.ReadText(parse.GetValue(data)!);
+            var dataPath = parse.GetValue(data)!;
+            var tokenizerPath = ModelInputs.TokenizerPath(modelPath, parse.GetValue(tokenizer));
+            var config = ModelLoader.ReadConfig(modelPath);
+            if (rowLength > config.MaxSeqLen)
+                throw new CliUsageException($"--seqlen {rowLength} exceeds the model's {config.MaxSeqLen} positions");
+            var tok = ModelInputs.LoadTokenizer(modelPath, tokenizerPath, config);
+            var ids = ModelInputs.Encode(tok, ModelInputs.ReadText(dataPath), dataPath);
+            ModelInputs.RequireOneRow(ids, rowLength, dataPath, "--seqlen");
             var loaded = ModelLoader.Load<float>(modelPath);
-            if (rowLength > loaded.Config.MaxSeqLen)
-                throw new CliUsageException($"--seqlen {rowLength} exceeds the model's {loaded.Config.MaxSeqLen} positions");
-            var ids = tok.Encode(text, tok.AddsBosByDefault);
             using var backend = DeviceOptions.Resolve(parse.GetValue(device)!, parse.GetValue(precision), loaded.Config.StorageDType);
-            using var executable = backend.Prepare(loaded);
+            using var executable = NonFiniteGuard.Checked(backend.Prepare(loaded), loaded);
             var result = PerplexityEvaluator.Evaluate(executable, ids, rowLength, parse.GetValue(maxRows), parse.GetValue(batch));
             if (parse.GetValue(json))
                 JsonOutput.Write(context.Out, new PplResult(result.Perplexity, result.Rows, result.Tokens, result.SeqLen, result.Backend, result.Seconds));

@@ -51,15 +51,16 @@ internal static class ServeCommand
                 throw new CliUsageException($"--max-context must be ≥ 2, got {engineOptions.MaxContext}");
             if (engineOptions.MaxQueuedRequests < 0)
                 throw new CliUsageException($"--max-queue must be ≥ 0, got {engineOptions.MaxQueuedRequests}");
-            string tokenizerPath = parse.GetValue(tokenizer) ?? ModelLoader.FindTokenizer(modelPath)
-                ?? throw new CliUsageException($"no tokenizer found beside {modelPath} (no tokenizer.json, no llama2.c tokenizer .bin); pass --tokenizer");
-            var tok = ModelInputs.LoadTokenizer(modelPath, tokenizerPath);
+            string tokenizerPath = ModelInputs.TokenizerPath(modelPath, parse.GetValue(tokenizer));
+            var tok = ModelInputs.LoadTokenizer(modelPath, tokenizerPath, ModelLoader.ReadConfig(modelPath));
             var (template, problem) = LoadChatTemplate(modelPath, tokenizerPath, parse.GetValue(chatTemplate));
             var loaded = ModelLoader.Load<float>(modelPath);
             string modelName = parse.GetValue(name) ?? DefaultName(modelPath);
             using var backend = DeviceOptions.Resolve(parse.GetValue(device)!, parse.GetValue(precision), loaded.Config.StorageDType);
             using var executable = backend.Prepare(loaded);
             using var engine = new InferenceEngine(executable, tok, engineOptions);
+            // The host shuts the server down gracefully on SIGINT/SIGTERM; the CLI's exit-130/143 handlers stand aside.
+            Interruption.DeferToHost();
             var app = OpenAIServer.Create(new ServedModel(modelName, engine, tok, template, problem), parse.GetValue(host)!, portValue);
             try
             {

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using SliceGpt.Runtime.Checkpoints;
+using SliceGpt.Runtime.Diagnostics;
+using SliceGpt.Runtime.IO;
 using SliceGpt.Runtime.Inference;
 using SliceGpt.Runtime.Models;
 using SliceGpt.Runtime.Slicing;
@@ -75,48 +77,64 @@ internal static class SliceCommand
                 throw new CliUsageException($"--holdout-split must be in (0, 1), got {h}");
             if (parse.GetValue(holdout) is not null && parse.GetValue(eval) is not null)
                 throw new CliUsageException("--holdout-split evaluates on the rest of --calib; do not also pass --eval");
-            SlicedCheckpointWriter.CheckOutput(modelPath, outputPath, parse.GetValue(force));
+            var calibPath = parse.GetValue(calib)!;
+            var evalPath = parse.GetValue(eval);
 
-            var tokenizerPath = parse.GetValue(tokenizer) ?? ModelLoader.FindTokenizer(modelPath);
-            var tok = ModelInputs.LoadTokenizer(modelPath, tokenizerPath);
+            // Every input is checked, and the output's folder tried, before the first forward pass.
+            var tokenizerPath = ModelInputs.TokenizerPath(modelPath, parse.GetValue(tokenizer));
             var config = ModelLoader.ReadConfig(modelPath);
+            if (config.Slicing is not null)
+                throw new CliUsageException($"{modelPath} is already sliced; slice the original checkpoint");
             var storage = StorageDType(parse.GetValue(dtype), config.StorageDType);
+            SlicedCheckpointWriter.CheckOutput(modelPath, outputPath, parse.GetValue(force), EstimateOutputBytes(config, options, storage, tokenizerPath));
+            using (var checkpoint = ModelLoader.Open(modelPath))
+                CheckpointVerifier.RequireFinite(checkpoint.Source);
+            var tok = ModelInputs.LoadTokenizer(modelPath, tokenizerPath, config);
             if (seqLen > config.MaxSeqLen)
                 throw new CliUsageException($"--calib-seqlen {seqLen} exceeds the model's {config.MaxSeqLen} positions");
-            var calibText = ModelInputs.ReadText(parse.GetValue(calib)!);
-            string? evalText = parse.GetValue(eval) is string evalFile ? ModelInputs.ReadText(evalFile) : null;
+            var calibText = ModelInputs.ReadText(calibPath);
+            string? evalText = evalPath is not null ? ModelInputs.ReadText(evalPath) : null;
             if (parse.GetValue(holdout) is double fraction)
                 (calibText, evalText) = HoldoutSplit.Split(calibText, fraction);
             if (evalText is not null && evalLength > config.MaxSeqLen)
                 throw new CliUsageException($"--eval-seqlen {evalLength} exceeds the model's {config.MaxSeqLen} positions");
 
             var mode = parse.GetValue(calibMode);
-            var calibration = mode == CalibrationMode.First
-                ? CalibrationSet.FirstRows(tok.Encode(calibText, tok.AddsBosByDefault), seqLen, samples)
-                : CalibrationSet.RandomWindows(calibText, tok, seqLen, samples, options.Seed);
+            var calibration = Calibrate(tok, calibText, calibPath, mode, seqLen, samples, options.Seed);
             var err = context.Err;
             err.WriteLine($"calibration: {calibration.Rows} rows × {calibration.SeqLen} tokens ({mode.ToString().ToLowerInvariant()}){(calibration.Rows < samples ? $", fewer than the {samples} asked: the text is short" : "")}");
+            int[]? evalIds = evalText is null ? null : ModelInputs.Encode(tok, evalText, evalPath ?? calibPath);
+            if (evalIds is not null)
+                ModelInputs.RequireOneRow(evalIds, evalLength, evalPath ?? calibPath, "--eval-seqlen");
 
             using var backend = DeviceOptions.Resolve(parse.GetValue(device)!, parse.GetValue(precision), config.StorageDType);
             err.WriteLine($"backend: {backend.Backend.Description}");
-            int[]? evalIds = evalText is null ? null : tok.Encode(evalText, tok.AddsBosByDefault);
             var densePpl = evalIds is null ? null : Evaluate(backend, ModelLoader.Load<float>(modelPath), evalIds, evalLength, parse.GetValue(evalRows));
             if (densePpl is not null)
                 err.WriteLine($"dense perplexity {densePpl.Perplexity:F4} ({densePpl.Rows} rows of {evalLength})");
 
-            var progress = new SynchronousProgress<SlicingProgress>(p => err.WriteLine(p.Layer < 0 ? $"  {p.Stage}" : $"  layer {p.Layer + 1}/{p.Layers} {p.Stage}"));
+            var progress = new SynchronousProgress<SlicingProgress>(p =>
+            {
+                err.WriteLine(p.Layer < 0 ? $"  {p.Stage}" : $"  layer {p.Layer + 1}/{p.Layers} {p.Stage}");
+                TestHold.At("calibrating", err);
+            });
             var result = backend.Cuda is { } cuda
                 ? CudaSlicing.SliceCheckpoint(cuda, modelPath, calibration, options, backend.Precision, progress)
                 : SliceGptPipeline.SliceCheckpoint(modelPath, calibration, options, progress);
             var metadata = SliceMetadata.For(options, new CalibrationInfo(mode.ToString().ToLowerInvariant(),
-                Path.GetFileName(parse.GetValue(calib)!), calibration.Rows, calibration.SeqLen), result.Widths);
+                Path.GetFileName(calibPath), calibration.Rows, calibration.SeqLen), result.Widths);
             var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelPath)));
             var report = new Dictionary<string, byte[]>
             {
                 [SlicingReport.JsonFileName] = SlicingReport.Json(name, metadata, result.Spectra),
                 [SlicingReport.HtmlFileName] = SlicingReport.Html(name, metadata, result.Spectra),
             };
-            SlicedCheckpointWriter.Write(result.Model, metadata, modelPath, tokenizerPath, outputPath, storage, parse.GetValue(force), report);
+            var written = new SynchronousProgress<string>(file =>
+            {
+                err.WriteLine($"  wrote {file}");
+                TestHold.At("writing", err);
+            });
+            SlicedCheckpointWriter.Write(result.Model, metadata, modelPath, tokenizerPath, outputPath, storage, parse.GetValue(force), report, written);
             err.WriteLine($"wrote {outputPath}");
 
             // The sliced perplexity is measured on the checkpoint as written (its stored dtype included).
@@ -136,8 +154,31 @@ internal static class SliceCommand
 
     private static PerplexityResult Evaluate(DeviceOptions.Choice backend, TransformerModel<float> model, int[] ids, int seqLen, int? maxRows)
     {
-        using var executable = backend.Prepare(model);
+        using var executable = NonFiniteGuard.Checked(backend.Prepare(model), model);
         return PerplexityEvaluator.Evaluate(executable, ids, seqLen, maxRows, batch: 8);
+    }
+
+    private static CalibrationSet Calibrate(ITokenizer tok, string text, string file, CalibrationMode mode, int seqLen, int samples, ulong seed)
+    {
+        try
+        {
+            return mode == CalibrationMode.First
+                ? CalibrationSet.FirstRows(ModelInputs.Encode(tok, text, file), seqLen, samples)
+                : CalibrationSet.RandomWindows(text, tok, seqLen, samples, seed);
+        }
+        catch (Exception e) when (e is SlicingException or UnencodableTextException)
+        {
+            throw new InputValidationException(file, null, e.Message, e);
+        }
+    }
+
+    // An upper bound of the output's size, for the free-space check before calibrating: the planned parameter count (the
+    // dense widths when a variance target chooses them) at the stored dtype, the tokenizer files and a margin.
+    private static long EstimateOutputBytes(ModelConfig config, SlicingOptions options, TensorDType storage, string tokenizerPath)
+    {
+        var widths = SlicingPlanner.ConstantWidths(config, options.VarianceTarget is null ? options : options with { Sparsity = 0, VarianceTarget = null });
+        long tokenizerBytes = File.Exists(tokenizerPath) ? new FileInfo(tokenizerPath).Length : 0;
+        return SlicedCheckpointWriter.EstimateBytes(ParameterCounter.Sliced(config, widths), storage.Size(), tokenizerBytes);
     }
 
     private static void WriteText(TextWriter o, SliceResult r)

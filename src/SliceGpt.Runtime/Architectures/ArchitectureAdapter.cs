@@ -48,7 +48,28 @@ public abstract partial class ArchitectureAdapter(ArchitectureFamily family, str
         if (v is null)
             return null;
         if (v.Value.ValueKind == System.Text.Json.JsonValueKind.Array)
-            return v.Value.GetArrayLength() > 0 ? v.Value[0].GetInt32() : null;
+        {
+            if (v.Value.GetArrayLength() == 0)
+                return null;
+            return v.Value[0].ValueKind == System.Text.Json.JsonValueKind.Number && v.Value[0].TryGetInt32(out int first)
+                ? first
+                : throw json.Wrong("eos_token_id", "an integer or a list of integers", v.Value);
+        }
         return json.Int("eos_token_id", null);
+    }
+
+    /// <summary>
+    /// The width of one attention head: <c>head_dim</c> when the family allows it to be given, else hidden_size divided by
+    /// the heads, which must then divide it.
+    /// </summary>
+    protected static int HeadDimOf(ConfigJson json, int dim, int heads, bool explicitAllowed)
+    {
+        if (explicitAllowed && json.Int("head_dim", null) is int given)
+            return given;
+        if (heads <= 0 || dim <= 0)
+            return 0; // ModelConfig.Validate names the field that is not positive
+        if (dim % heads != 0)
+            throw json.Unsupported("num_attention_heads", $"a divisor of hidden_size ({dim})", heads.ToString());
+        return dim / heads;
     }
 }

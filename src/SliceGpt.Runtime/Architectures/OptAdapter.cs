@@ -41,7 +41,7 @@ public sealed class OptAdapter() : ArchitectureAdapter(ArchitectureFamily.Opt, [
             NLayers = json.Int("num_hidden_layers"),
             NHeads = heads,
             NKvHeads = heads,
-            HeadDim = heads > 0 ? dim / heads : 0,
+            HeadDim = HeadDimOf(json, dim, heads, explicitAllowed: false),
             VocabSize = json.Int("vocab_size"),
             MaxSeqLen = json.Int("max_position_embeddings", null) ?? 2048,
             NormEps = 1e-5, // OPT's LayerNorms use PyTorch's default; the config has no eps field.

@@ -19,7 +19,7 @@ public sealed class Phi3Adapter() : ArchitectureAdapter(ArchitectureFamily.Phi3,
             throw json.Unsupported("hidden_act", "\"silu\"", act);
         int dim = json.Int("hidden_size");
         int heads = json.Int("num_attention_heads");
-        int headDim = json.Int("head_dim", null) ?? (heads > 0 ? dim / heads : 0);
+        int headDim = HeadDimOf(json, dim, heads, explicitAllowed: true);
         return new ModelConfig
         {
             Family = Family,

@@ -22,7 +22,7 @@ public sealed class PhiAdapter() : ArchitectureAdapter(ArchitectureFamily.Phi, [
             throw json.Unsupported("rope_scaling", "null", json.Get("rope_scaling")!.Value.GetRawText());
         int dim = json.Int("hidden_size");
         int heads = json.Int("num_attention_heads");
-        int headDim = heads > 0 ? dim / heads : 0;
+        int headDim = HeadDimOf(json, dim, heads, explicitAllowed: false);
         double factor = json.Double("partial_rotary_factor", 0.5);
         return new ModelConfig
         {

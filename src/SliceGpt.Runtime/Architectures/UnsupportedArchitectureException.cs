@@ -1,7 +1,7 @@
 namespace SliceGpt.Runtime.Architectures;
 
 /// <summary>The checkpoint's <c>config.json</c> names an architecture SliceGpt does not implement.</summary>
-public sealed class UnsupportedArchitectureException : Exception
+public sealed class UnsupportedArchitectureException : SliceGptException
 {
     /// <summary>The config file that was read.</summary>
     public string File { get; }

@@ -13,8 +13,11 @@ internal sealed class WeightReader<T>(ITensorSource source) where T : unmanaged,
 {
     public bool Has(string name) => source.TryGetInfo(name, out _);
 
+    // Every tensor's shape is checked before its storage is allocated: a config.json with absurd sizes must fail on the
+    // first mismatching tensor, not by asking for gigabytes.
     public Matrix<T> Matrix(string name, int rows, int cols)
     {
+        Check(name, [rows, cols]);
         var result = new Matrix<T>(rows, cols);
         ReadInto(name, [rows, cols], result.Data);
         return result;
@@ -22,6 +25,7 @@ internal sealed class WeightReader<T>(ITensorSource source) where T : unmanaged,
 
     public T[] Vector(string name, int length)
     {
+        Check(name, [length]);
         var result = new T[length];
         ReadInto(name, [length], result);
         return result;
@@ -32,6 +36,8 @@ internal sealed class WeightReader<T>(ITensorSource source) where T : unmanaged,
     /// <summary>Stacks [rows_i, cols] tensors into one [Σ rows_i, cols] matrix (fused projections).</summary>
     public Matrix<T> StackRows(int cols, params (string Name, int Rows)[] parts)
     {
+        foreach (var (name, rows) in parts)
+            Check(name, [rows, cols]);
         var result = new Matrix<T>(parts.Sum(p => p.Rows), cols);
         int offset = 0;
         foreach (var (name, rows) in parts)
@@ -47,6 +53,11 @@ internal sealed class WeightReader<T>(ITensorSource source) where T : unmanaged,
     {
         if (!parts.Any(p => Has(p.Name)))
             return null;
+        foreach (var (name, length) in parts)
+        {
+            if (Has(name))
+                Check(name, [length]);
+        }
         var result = new T[parts.Sum(p => p.Length)];
         int offset = 0;
         foreach (var (name, length) in parts)
@@ -58,7 +69,7 @@ internal sealed class WeightReader<T>(ITensorSource source) where T : unmanaged,
         return result;
     }
 
-    private void ReadInto(string name, long[] shape, Span<T> destination)
+    private void Check(string name, long[] shape)
     {
         if (!source.TryGetInfo(name, out var info))
             throw new CheckpointFormatException(source.Location, name, null,
@@ -66,6 +77,11 @@ internal sealed class WeightReader<T>(ITensorSource source) where T : unmanaged,
         if (!info.Shape.SequenceEqual(shape))
             throw new CheckpointFormatException(info.File, name, "shape",
                 $"[{string.Join(", ", shape)}] (from config.json)", info.ShapeText);
+    }
+
+    private void ReadInto(string name, long[] shape, Span<T> destination)
+    {
+        Check(name, shape);
         if (typeof(T) == typeof(float))
             source.Read(name, MemoryMarshal.Cast<T, float>(destination));
         else if (typeof(T) == typeof(double))

@@ -4,7 +4,7 @@ namespace SliceGpt.Runtime.Checkpoints;
 /// A checkpoint or its <c>config.json</c> is malformed, truncated or inconsistent. The message names the file,
 /// the tensor or field concerned, what was expected and what was found.
 /// </summary>
-public sealed class CheckpointFormatException : Exception
+public sealed class CheckpointFormatException : SliceGptException
 {
     /// <summary>The file that is wrong.</summary>
     public string File { get; }

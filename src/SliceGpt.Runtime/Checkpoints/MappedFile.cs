@@ -1,4 +1,5 @@
 using System.IO.MemoryMappedFiles;
+using SliceGpt.Runtime.IO;
 
 namespace SliceGpt.Runtime.Checkpoints;
 
@@ -33,14 +34,15 @@ internal sealed unsafe class MappedFile : IDisposable
     }
 
     /// <summary>Maps <paramref name="path"/> read-only; an empty file maps to nothing (length 0).</summary>
+    /// <exception cref="InputValidationException">The file is missing or cannot be read.</exception>
     public static MappedFile Open(string path)
     {
         var info = new FileInfo(path);
         if (!info.Exists)
-            throw new FileNotFoundException($"{path}: no such file", path);
+            throw new InputValidationException(path, null, "no such file");
         if (info.Length == 0)
             return new MappedFile(path, 0, null, null);
-        var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        var map = InputFiles.Guard(path, () => MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read));
         try
         {
             var view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);

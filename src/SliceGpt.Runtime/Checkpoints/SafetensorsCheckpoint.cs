@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SliceGpt.Runtime.IO;
 
 namespace SliceGpt.Runtime.Checkpoints;
 
@@ -92,7 +93,9 @@ public sealed class SafetensorsCheckpoint : ITensorSource
     {
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(index));
+            var bytes = InputFiles.ReadAllBytes(index);
+            Utf8Text.RequireValid(index, bytes);
+            using var doc = JsonDocument.Parse(bytes);
             if (doc.RootElement.ValueKind != JsonValueKind.Object
                 || !doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
                 throw new CheckpointFormatException(index, null, "weight_map", "an object mapping tensor names to shard files", "none");

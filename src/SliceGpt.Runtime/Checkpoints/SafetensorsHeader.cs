@@ -35,6 +35,10 @@ internal sealed class SafetensorsHeader
         long dataStart = 8 + headerLength;
         long dataLength = file.Length - dataStart;
 
+        // System.Text.Json checks UTF-8 only when a string is read; a header with invalid bytes is refused here instead.
+        int invalid = IO.Utf8Text.IndexOfInvalid(file.Bytes(8, headerLength));
+        if (invalid >= 0)
+            throw new CheckpointFormatException(path, null, "header", "UTF-8 JSON", $"an invalid UTF-8 byte at file offset {8 + invalid}");
         JsonDocument doc;
         try
         {

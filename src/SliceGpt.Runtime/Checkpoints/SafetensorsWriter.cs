@@ -97,32 +97,26 @@ public sealed class SafetensorsWriter
         return header;
     }
 
+    /// <summary>Size of the file in bytes: the length prefix, the padded header and the tensors.</summary>
+    public long ByteLength => 8 + HeaderBytes().Length + _tensors.Values.Sum(t => (long)t.Bytes.Length);
+
     /// <summary>
-    /// Writes the file. It is written beside <paramref name="path"/> under a temporary name and renamed when
-    /// complete, so a failure never leaves a half-written file at <paramref name="path"/>.
+    /// Writes the file. It is written beside <paramref name="path"/> under a temporary name, flushed to the disk and renamed
+    /// when complete, so a failure never leaves a half-written file at <paramref name="path"/>.
     /// </summary>
-    public void Write(string path)
+    /// <exception cref="IO.OutputWriteException">The file system refused; the message names the path and the reason.</exception>
+    public void Write(string path) => IO.AtomicFile.Write(path, WriteTo);
+
+    /// <summary>Writes the file's bytes to <paramref name="stream"/>.</summary>
+    public void WriteTo(Stream stream)
     {
         var header = HeaderBytes();
-        var temporary = path + $".partial-{Environment.ProcessId}";
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
-            {
-                Span<byte> length = stackalloc byte[8];
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
-                stream.Write(length);
-                stream.Write(header);
-                foreach (var (_, (_, _, bytes)) in _tensors)
-                    stream.Write(bytes);
-            }
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
+        Span<byte> length = stackalloc byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
+        stream.Write(length);
+        stream.Write(header);
+        foreach (var (_, (_, _, bytes)) in _tensors)
+            stream.Write(bytes);
     }
 
     /// <summary>Tensor names in file order.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using SliceGpt.Runtime.Checkpoints;
+using SliceGpt.Runtime.IO;
 
 namespace SliceGpt.Runtime.Models;
 
@@ -25,7 +26,9 @@ public sealed class ConfigJson
             throw new CheckpointFormatException(file, null, null, "a config.json file", "no such file");
         try
         {
-            using var doc = JsonDocument.Parse(System.IO.File.ReadAllBytes(file));
+            var bytes = InputFiles.ReadAllBytes(file);
+            Utf8Text.RequireValid(file, bytes);
+            using var doc = JsonDocument.Parse(bytes);
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 throw new CheckpointFormatException(file, null, null, "a JSON object", doc.RootElement.ValueKind.ToString());
             return new ConfigJson(file, doc.RootElement.Clone());

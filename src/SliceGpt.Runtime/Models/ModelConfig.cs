@@ -172,12 +172,29 @@ public sealed record ModelConfig
         Positive(file, "head_dim", HeadDim);
         Positive(file, "vocab_size", VocabSize);
         Positive(file, "max_position_embeddings", MaxSeqLen);
+        // Far beyond any real model, and low enough that no size computed from them overflows or asks for an absurd
+        // allocation before the checkpoint's tensors are compared with them.
+        AtMost(file, "hidden_size", Dim, 1 << 20);
+        AtMost(file, "intermediate_size", HiddenDim, 1 << 20);
+        AtMost(file, "num_hidden_layers", NLayers, 1 << 16);
+        AtMost(file, "num_attention_heads", NHeads, 1 << 16);
+        AtMost(file, "head_dim", HeadDim, 1 << 16);
+        AtMost(file, "vocab_size", VocabSize, 1 << 24);
+        AtMost(file, "max_position_embeddings", MaxSeqLen, 1 << 24);
+        if ((long)NHeads * HeadDim > 1 << 20)
+            throw new CheckpointFormatException(file, null, "head_dim", $"num_attention_heads × head_dim at most {1 << 20}", $"{NHeads} × {HeadDim}");
         if (NHeads % NKvHeads != 0)
             throw new CheckpointFormatException(file, null, "num_key_value_heads", $"a divisor of num_attention_heads ({NHeads})", NKvHeads.ToString());
         if (Rope != RopeLayout.None && (RotaryDim <= 0 || RotaryDim > HeadDim || RotaryDim % 2 != 0))
             throw new CheckpointFormatException(file, null, "partial_rotary_factor", $"an even rotary width in (0, {HeadDim}]", RotaryDim.ToString());
         if (!(NormEps > 0))
             throw new CheckpointFormatException(file, null, "norm eps", "a positive number", NormEps.ToString("R"));
+    }
+
+    private static void AtMost(string file, string field, int value, int limit)
+    {
+        if (value > limit)
+            throw new CheckpointFormatException(file, null, field, $"at most {limit} (a plausible model)", value.ToString());
     }
 
     private static void Positive(string file, string field, int value)

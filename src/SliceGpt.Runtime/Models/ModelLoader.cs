@@ -1,6 +1,7 @@
 using System.Numerics;
 using SliceGpt.Runtime.Architectures;
 using SliceGpt.Runtime.Checkpoints;
+using SliceGpt.Runtime.IO;
 using SliceGpt.Runtime.Slicing;
 
 namespace SliceGpt.Runtime.Models;
@@ -67,9 +68,10 @@ public static class ModelLoader
     /// <c>merges.txt</c> (OPT/GPT-2 files), else the single llama2.c tokenizer file (<c>*.bin</c> that is not a
     /// checkpoint) beside it; null when there is none.
     /// </summary>
-    /// <exception cref="ArgumentException">Several candidate tokenizer files: the caller must choose.</exception>
+    /// <exception cref="InputValidationException">The model does not exist, or several candidate tokenizer files: the caller must choose.</exception>
     public static string? FindTokenizer(string modelPath)
     {
+        RequireExists(modelPath);
         var folder = Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(Path.GetFullPath(modelPath))!;
         var json = Path.Combine(folder, "tokenizer.json");
         if (File.Exists(json))
@@ -86,8 +88,8 @@ public static class ModelLoader
         {
             0 => null,
             1 => candidates[0],
-            _ => throw new ArgumentException(
-                $"several tokenizer files beside {modelPath} ({string.Join(", ", candidates.Select(Path.GetFileName))}); choose one with --tokenizer"),
+            _ => throw new InputValidationException(folder, "tokenizer",
+                $"several tokenizer files ({string.Join(", ", candidates.Select(Path.GetFileName))}); choose one with --tokenizer"),
         };
     }
 
@@ -99,9 +101,16 @@ public static class ModelLoader
 
     private static string ConfigPath(string folder)
     {
-        if (!Directory.Exists(folder))
-            throw new FileNotFoundException($"{folder}: no such model folder or llama2.c file", folder);
+        RequireExists(folder);
         return Path.Combine(folder, "config.json");
+    }
+
+    /// <summary>Checks that <paramref name="path"/> is a model folder or a checkpoint file, before anything else is read.</summary>
+    /// <exception cref="InputValidationException">"model not found: PATH".</exception>
+    public static void RequireExists(string path)
+    {
+        if (!Directory.Exists(path) && !File.Exists(path))
+            throw InputValidationException.ModelNotFound(path);
     }
 
     // PyTorch pickles in Hugging Face folders (weights, trainer state) are never tokenizers.

@@ -1,5 +1,6 @@
 using System.Numerics;
 using SliceGpt.Native.Cpu;
+using SliceGpt.Runtime.Diagnostics;
 
 namespace SliceGpt.Runtime.Slicing;
 
@@ -45,11 +46,11 @@ public sealed class CovarianceAccumulator
     }
 
     /// <summary>The full symmetric matrix H (a copy), after checking it is finite.</summary>
-    /// <exception cref="SlicingException">A non-finite value: the model's activations overflowed or are NaN.</exception>
+    /// <exception cref="NonFiniteValueException">A non-finite value: the model's activations overflowed or are NaN.</exception>
     public double[] Covariance(string signal) => CompleteUpper((double[])_h.Clone(), Dim, signal);
 
     /// <summary>Mirrors the upper triangle of the row-major <paramref name="dim"/>² matrix <paramref name="h"/> into its lower one, in place, checking every value is finite.</summary>
-    /// <exception cref="SlicingException">A non-finite value: the model's activations overflowed or are NaN.</exception>
+    /// <exception cref="NonFiniteValueException">A non-finite value: the model's activations overflowed or are NaN.</exception>
     public static double[] CompleteUpper(double[] h, int dim, string signal)
     {
         for (int r = 0; r < dim; r++)
@@ -58,7 +59,9 @@ public sealed class CovarianceAccumulator
             {
                 double v = h[r * dim + c];
                 if (!double.IsFinite(v))
-                    throw new SlicingException($"{signal}: the calibration covariance is not finite (entry [{r}, {c}] = {v}); the model's activations overflow or are NaN");
+                    throw new NonFiniteValueException(
+                        $"{signal}: the calibration covariance is not finite (entry [{r}, {c}] = {NonFiniteValueException.Text(v)}) before its eigendecomposition: the model's activations overflow or are NaN at this signal",
+                        signal, index: (long)r * dim + c);
                 h[c * dim + r] = v;
             }
         }

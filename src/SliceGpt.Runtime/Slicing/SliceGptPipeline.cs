@@ -12,7 +12,8 @@ namespace SliceGpt.Runtime.Slicing;
 public static class SliceGptPipeline
 {
     /// <summary>Slices <paramref name="model"/> (which is not modified) on the CPU with <paramref name="calibration"/>.</summary>
-    /// <exception cref="SlicingException">Unusable calibration data or non-finite activations.</exception>
+    /// <exception cref="SlicingException">Unusable calibration data.</exception>
+    /// <exception cref="Diagnostics.NonFiniteValueException">Non-finite activations (the message names the signal and its layer).</exception>
     public static SlicingResult<T> Slice<T>(TransformerModel<T> model, CalibrationSet calibration, SlicingOptions options,
         IProgress<SlicingProgress>? progress = null) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {

@@ -1,9 +1,11 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SliceGpt.Runtime.Architectures;
 using SliceGpt.Runtime.Checkpoints;
+using SliceGpt.Runtime.IO;
 using SliceGpt.Runtime.Models;
 
 namespace SliceGpt.Runtime.Slicing;
@@ -19,9 +21,14 @@ public static class SlicedCheckpointWriter
     private static readonly string[] TokenizerFiles =
         ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model", "vocab.json", "merges.txt", "generation_config.json"];
 
-    /// <summary>Checks that <paramref name="output"/> may be written for <paramref name="sourceModel"/> before any work is done.</summary>
+    /// <summary>
+    /// Checks that <paramref name="output"/> may be written for <paramref name="sourceModel"/> before any work is done: it
+    /// is not the input nor inside it, it is not an existing file, it exists only if <paramref name="force"/>, its folder
+    /// can be created and written, and <paramref name="requiredBytes"/> are free there. Nothing is created.
+    /// </summary>
     /// <exception cref="SlicingException">The output is the input, lies inside it, or exists without <paramref name="force"/>.</exception>
-    public static void CheckOutput(string sourceModel, string output, bool force)
+    /// <exception cref="OutputWriteException">The output cannot be created there, or there is not enough free space.</exception>
+    public static void CheckOutput(string sourceModel, string output, bool force, long requiredBytes = 0)
     {
         var source = Path.TrimEndingDirectorySeparator(Path.GetFullPath(sourceModel));
         var target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(output));
@@ -33,39 +40,54 @@ public static class SlicedCheckpointWriter
             throw new SlicingException($"the output {output} is an existing file");
         if (Directory.Exists(target) && !force)
             throw new SlicingException($"the output folder {output} already exists; pass --force to replace it");
+        OutputLocation.Check(output, requiredBytes);
     }
 
     /// <summary>
-    /// Writes the folder. <paramref name="extraFiles"/> (file name → bytes, e.g. the slicing report) are written into it too.
+    /// An upper bound of the folder's size: the weights at <paramref name="bytesPerWeight"/> for
+    /// <paramref name="parameters"/> (the planned count, or the dense one when widths come from a variance target), the
+    /// shortcut matrices included in that count, and a margin for the header, config, tokenizer and report.
     /// </summary>
+    public static long EstimateBytes(long parameters, int bytesPerWeight, long otherFiles) =>
+        parameters * bytesPerWeight + otherFiles + (1 << 20);
+
+    /// <summary>
+    /// Writes the folder. <paramref name="extraFiles"/> (file name → bytes, e.g. the slicing report) are written into it too;
+    /// <paramref name="progress"/> hears each file's name once it is written. The folder is assembled under a temporary
+    /// name, every file flushed to the disk, and renamed into place at the end.
+    /// </summary>
+    /// <exception cref="OutputWriteException">A file could not be written; nothing is left at or beside the output, and a
+    /// folder that was there (with <paramref name="force"/>) is unchanged.</exception>
     public static void Write<T>(TransformerModel<T> model, SliceMetadata metadata, string sourceModel, string? tokenizerFile,
-        string output, TensorDType dtype, bool force, IReadOnlyDictionary<string, byte[]>? extraFiles = null)
+        string output, TensorDType dtype, bool force, IReadOnlyDictionary<string, byte[]>? extraFiles = null,
+        IProgress<string>? progress = null)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        CheckOutput(sourceModel, output, force);
-        var target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(output));
-        var staging = $"{target}.partial-{Environment.ProcessId}";
-        if (Directory.Exists(staging))
-            Directory.Delete(staging, recursive: true);
-        Directory.CreateDirectory(staging);
-        try
+        var weights = Weights(model, dtype);
+        var config = Encoding.UTF8.GetBytes(ConfigText(model.Config, metadata, sourceModel, dtype));
+        var tokenizer = TokenizerSources(sourceModel, tokenizerFile);
+        long bytes = weights.ByteLength + config.Length + tokenizer.Sum(t => new FileInfo(t.Source).Length)
+            + (extraFiles?.Values.Sum(b => (long)b.Length) ?? 0);
+        CheckOutput(sourceModel, output, force, bytes);
+        using var folder = StagedFolder.Create(output, bytes);
+        folder.WriteFile(SafetensorsCheckpoint.SingleFileName, weights.WriteTo);
+        progress?.Report(SafetensorsCheckpoint.SingleFileName);
+        folder.WriteFile("config.json", config);
+        progress?.Report("config.json");
+        foreach (var (source, name) in tokenizer)
         {
-            WriteWeights(model, dtype, Path.Combine(staging, SafetensorsCheckpoint.SingleFileName));
-            File.WriteAllText(Path.Combine(staging, "config.json"), ConfigText(model.Config, metadata, sourceModel, dtype));
-            CopyTokenizer(sourceModel, tokenizerFile, staging);
-            foreach (var (name, bytes) in extraFiles ?? new Dictionary<string, byte[]>())
-                File.WriteAllBytes(Path.Combine(staging, name), bytes);
-            Publish(staging, target);
+            folder.CopyFile(source, name);
+            progress?.Report(name);
         }
-        catch
+        foreach (var (name, content) in extraFiles ?? new Dictionary<string, byte[]>())
         {
-            if (Directory.Exists(staging))
-                Directory.Delete(staging, recursive: true);
-            throw;
+            folder.WriteFile(name, content);
+            progress?.Report(name);
         }
+        folder.Commit();
     }
 
-    private static void WriteWeights<T>(TransformerModel<T> model, TensorDType dtype, string path)
+    private static SafetensorsWriter Weights<T>(TransformerModel<T> model, TensorDType dtype)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         var writer = new SafetensorsWriter();
@@ -79,7 +101,7 @@ public static class SlicedCheckpointWriter
                     ? MemoryMarshal.Cast<T, float>(data.AsSpan())
                     : data.Select(float.CreateTruncating).ToArray());
         }
-        writer.Write(path);
+        return writer;
     }
 
     // The original config.json with the head untied, the stored dtype and the slicegpt section; a llama2.c
@@ -88,7 +110,7 @@ public static class SlicedCheckpointWriter
     {
         var original = Path.Combine(sourceModel, "config.json");
         var config = Directory.Exists(sourceModel) && File.Exists(original)
-            ? JsonNode.Parse(File.ReadAllText(original))!.AsObject()
+            ? JsonNode.Parse(InputFiles.ReadAllBytes(original))!.AsObject()
             : Llama2cConfig(c);
         config["tie_word_embeddings"] = false;
         config["torch_dtype"] = dtype switch
@@ -122,31 +144,21 @@ public static class SlicedCheckpointWriter
         ["eos_token_id"] = c.EosId,
     };
 
-    private static void CopyTokenizer(string sourceModel, string? tokenizerFile, string staging)
+    // The tokenizer file given, and the tokenizer files beside the source model (the one given wins a name clash).
+    private static List<(string Source, string Name)> TokenizerSources(string sourceModel, string? tokenizerFile)
     {
+        var files = new List<(string Source, string Name)>();
         if (tokenizerFile is not null && File.Exists(tokenizerFile))
-            File.Copy(tokenizerFile, Path.Combine(staging, Path.GetFileName(tokenizerFile)), overwrite: true);
-        if (!Directory.Exists(sourceModel))
-            return;
-        foreach (var name in TokenizerFiles)
+            files.Add((tokenizerFile, Path.GetFileName(tokenizerFile)));
+        if (Directory.Exists(sourceModel))
         {
-            var file = Path.Combine(sourceModel, name);
-            if (File.Exists(file))
-                File.Copy(file, Path.Combine(staging, name), overwrite: true);
+            foreach (var name in TokenizerFiles)
+            {
+                var file = Path.Combine(sourceModel, name);
+                if (File.Exists(file) && !files.Any(f => f.Name == name))
+                    files.Add((file, name));
+            }
         }
-    }
-
-    // The complete folder replaces the target in two renames; a previous output is removed only after that.
-    private static void Publish(string staging, string target)
-    {
-        string? previous = null;
-        if (Directory.Exists(target))
-        {
-            previous = $"{target}.previous-{Environment.ProcessId}";
-            Directory.Move(target, previous);
-        }
-        Directory.Move(staging, target);
-        if (previous is not null)
-            Directory.Delete(previous, recursive: true);
+        return files;
     }
 }

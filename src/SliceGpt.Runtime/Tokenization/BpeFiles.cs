@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SliceGpt.Runtime.IO;
 
 namespace SliceGpt.Runtime.Tokenization;
 
@@ -13,9 +14,7 @@ internal static class BpeFiles
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var entry in json.EnumerateObject())
         {
-            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out int id) || id < 0)
-                throw new TokenizerFormatException(file, $"vocabulary entry \"{entry.Name}\" has id {entry.Value.GetRawText()}, expected a non-negative integer");
-            vocab[entry.Name] = id;
+            vocab[entry.Name] = TokenizerJson.Id(entry.Value, file, $"vocabulary entry \"{entry.Name}\"");
         }
         if (vocab.Count == 0)
             throw new TokenizerFormatException(file, "the vocabulary is empty");
@@ -49,7 +48,7 @@ internal static class BpeFiles
     {
         var table = new BpeMergeTable();
         int rank = 0, lineNumber = 0;
-        foreach (var line in File.ReadLines(file))
+        foreach (var line in InputFiles.Guard(file, () => File.ReadAllLines(file)))
         {
             lineNumber++;
             if (line.Length == 0 || (lineNumber == 1 && line.StartsWith("#version", StringComparison.Ordinal)))

@@ -81,7 +81,7 @@ internal sealed class BpeModel
                 continue;
             }
             if (UnkId is not int unk)
-                throw new ArgumentException($"character U+{rune.Value:X4} is not in the vocabulary, and the tokenizer has neither byte fallback nor an unknown token");
+                throw new UnencodableTextException($"character U+{rune.Value:X4} is not in the tokenizer's vocabulary, and the tokenizer has neither byte fallback nor an unknown token");
             if (!(FuseUnk && previousUnknown))
                 symbols.Add(unk);
             previousUnknown = true;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using SliceGpt.Runtime.IO;
 
 namespace SliceGpt.Runtime.Tokenization;
 
@@ -77,7 +78,7 @@ public sealed class Llama2cTokenizer : ITokenizer
     {
         // Streamed rather than read whole: a multi-gigabyte checkpoint passed by mistake fails at its first
         // implausible length instead of being loaded into memory.
-        using var stream = new BufferedStream(File.OpenRead(path), 1 << 16);
+        using var stream = new BufferedStream(InputFiles.OpenRead(path), 1 << 16);
         Span<byte> header = stackalloc byte[8];
         long offset = 0;
         if (stream.ReadAtLeast(header[..4], 4, throwOnEndOfStream: false) < 4)

@@ -47,9 +47,9 @@ internal static class SpecialTokenIds
             using var document = JsonDocument.Parse(File.ReadAllText(config));
             return (Name(document.RootElement, "bos_token"), Name(document.RootElement, "eos_token"));
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
-            return (null, null);
+            return (null, null); // JsonElement.GetString throws InvalidOperationException on invalid UTF-8
         }
 
         static string? Name(JsonElement root, string field) => TokenizerJson.Optional(root, field) switch

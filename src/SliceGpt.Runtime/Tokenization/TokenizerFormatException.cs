@@ -4,7 +4,7 @@ namespace SliceGpt.Runtime.Tokenization;
 /// A tokenizer file that cannot be used: truncated, malformed, or of a kind this engine does not implement.
 /// The message always names the file and what is wrong with it.
 /// </summary>
-public sealed class TokenizerFormatException : Exception
+public sealed class TokenizerFormatException : SliceGptException
 {
     /// <summary>Creates the exception for <paramref name="file"/>; the message becomes "<c>file: problem</c>".</summary>
     public TokenizerFormatException(string file, string problem, Exception? inner = null)

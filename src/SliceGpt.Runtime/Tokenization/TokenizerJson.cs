@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SliceGpt.Runtime.IO;
 
 namespace SliceGpt.Runtime.Tokenization;
 
@@ -11,13 +12,25 @@ internal static class TokenizerJson
     {
         try
         {
-            using var stream = File.OpenRead(file);
-            return JsonDocument.Parse(stream, new JsonDocumentOptions { MaxDepth = 256 });
+            var bytes = InputFiles.ReadAllBytes(file);
+            Utf8Text.RequireValid(file, bytes);
+            return JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 256 });
         }
         catch (JsonException e)
         {
             throw new TokenizerFormatException(file, $"not valid JSON ({e.Message})", e);
         }
+    }
+
+    /// <summary>Token ids at or above this are refused: far beyond any real vocabulary, and the tokenizer allocates tables of this size.</summary>
+    public const int MaxId = 1 << 24;
+
+    /// <summary>A token id: an integer in [0, <see cref="MaxId"/>).</summary>
+    public static int Id(JsonElement value, string file, string where)
+    {
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out int id) || id < 0 || id >= MaxId)
+            throw new TokenizerFormatException(file, $"{where} has id {value.GetRawText()}, expected an integer in [0, {MaxId})");
+        return id;
     }
 
     /// <summary>The property <paramref name="name"/> of <paramref name="json"/>, which must exist.</summary>

@@ -62,7 +62,7 @@ internal static class TokenizerJsonLoader
         // occurs in ordinary text.
         foreach (var entry in json.EnumerateArray())
         {
-            int id = TokenizerJson.Required(entry, "id", file, "added_tokens entry").GetInt32();
+            int id = TokenizerJson.Id(TokenizerJson.Required(entry, "id", file, "added_tokens entry"), file, "added_tokens entry");
             tokens.Add(new AddedToken(id,
                 TokenizerJson.RequiredString(entry, "content", file, "added_tokens entry"),
                 TokenizerJson.Bool(entry, "special", false),
@@ -116,6 +116,6 @@ internal static class TokenizerJsonLoader
         var ids = TokenizerJson.Required(special, "ids", file, $"special token {name}");
         if (ids.GetArrayLength() != 1)
             throw new TokenizerFormatException(file, $"TemplateProcessing special token {name} has {ids.GetArrayLength()} ids; only one is supported");
-        return ids[0].GetInt32();
+        return TokenizerJson.Id(ids[0], file, $"TemplateProcessing special token {name}");
     }
 }

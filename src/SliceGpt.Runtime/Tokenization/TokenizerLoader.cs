@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SliceGpt.Runtime.IO;
 
 namespace SliceGpt.Runtime.Tokenization;
 
@@ -16,7 +17,7 @@ public static class TokenizerLoader
     /// A <c>.json</c> file is always read as JSON and a <c>.bin</c> file always as llama2.c; other names are
     /// decided by their first byte (<c>{</c> for JSON). Folder and file names never select a model family.
     /// </summary>
-    /// <exception cref="FileNotFoundException"><paramref name="path"/> does not exist.</exception>
+    /// <exception cref="InputValidationException"><paramref name="path"/> does not exist or cannot be read.</exception>
     /// <exception cref="TokenizerFormatException">The file is not a usable tokenizer; the message says why.</exception>
     public static ITokenizer Load(string path)
     {
@@ -32,7 +33,7 @@ public static class TokenizerLoader
             throw new TokenizerFormatException(path, "folder holds neither tokenizer.json nor vocab.json + merges.txt");
         }
         if (!File.Exists(path))
-            throw new FileNotFoundException($"{path}: no such tokenizer file or folder", path);
+            throw new InputValidationException(path, null, "no such tokenizer file or folder");
 
         var extension = Path.GetExtension(path).ToLowerInvariant();
         if (extension == ".json" || (extension != ".bin" && StartsLikeJson(path)))
@@ -40,6 +41,24 @@ public static class TokenizerLoader
         if (extension != ".bin" && StartsWith(path, "#version"u8))
             throw new TokenizerFormatException(path, "this is a merges.txt; load the vocab.json beside it, or their folder");
         return Llama2cTokenizer.Load(path);
+    }
+
+    /// <summary>
+    /// Checks that every id <paramref name="tokenizer"/> can produce indexes the model's embedding: a tokenizer of another
+    /// model would otherwise fail deep inside the forward pass, or silently read the wrong rows.
+    /// </summary>
+    /// <exception cref="InputValidationException">The tokenizer's vocabulary (or its BOS/EOS id) exceeds the model's <c>vocab_size</c>.</exception>
+    public static void RequireFits(ITokenizer tokenizer, string tokenizerPath, int modelVocabSize, string modelPath)
+    {
+        if (tokenizer.VocabSize > modelVocabSize)
+            throw new InputValidationException(tokenizerPath, "vocabulary",
+                $"{tokenizer.VocabSize} tokens, more than the {modelVocabSize} of the model's vocab_size ({modelPath}); is it this model's tokenizer?");
+        foreach (var (name, id) in new[] { ("BOS", tokenizer.BosId), ("EOS", tokenizer.EosId) })
+        {
+            if (id is int value && (value < 0 || value >= modelVocabSize))
+                throw new InputValidationException(tokenizerPath, $"{name} id",
+                    $"{value}, outside the model's vocabulary of {modelVocabSize} ({modelPath})");
+        }
     }
 
     private static HuggingFaceTokenizer LoadJson(string file)
@@ -73,7 +92,7 @@ public static class TokenizerLoader
 
     private static bool StartsLikeJson(string file)
     {
-        using var stream = File.OpenRead(file);
+        using var stream = InputFiles.OpenRead(file);
         Span<byte> head = stackalloc byte[64];
         int read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         var text = head[..read];
@@ -87,7 +106,7 @@ public static class TokenizerLoader
 
     private static bool StartsWith(string file, ReadOnlySpan<byte> prefix)
     {
-        using var stream = File.OpenRead(file);
+        using var stream = InputFiles.OpenRead(file);
         Span<byte> head = stackalloc byte[prefix.Length];
         return stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length && head.SequenceEqual(prefix);
     }

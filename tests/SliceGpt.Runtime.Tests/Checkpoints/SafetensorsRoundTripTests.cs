@@ -1,4 +1,6 @@
 using SliceGpt.Runtime.Checkpoints;
+using SliceGpt.Runtime.Diagnostics;
+using SliceGpt.Runtime.IO;
 using SliceGpt.Runtime.Tests.Support;
 
 namespace SliceGpt.Runtime.Tests.Checkpoints;
@@ -6,17 +8,36 @@ namespace SliceGpt.Runtime.Tests.Checkpoints;
 public class SafetensorsRoundTripTests
 {
     [Test]
-    public void Float32_RoundTripsBitForBit_IncludingSpecialValues()
+    public void Float32_RoundTripsBitForBit_IncludingSpecialFiniteValues()
     {
         using var dir = new TempFolder();
-        float[] values = [1.5f, -0f, float.Epsilon, float.MaxValue, float.NaN, float.NegativeInfinity, 3.14159265f];
+        float[] values = [1.5f, -0f, float.Epsilon, float.MaxValue, -float.MaxValue, 3.14159265f];
         var writer = new SafetensorsWriter();
-        writer.AddFloat32("w", [7], values);
+        writer.AddFloat32("w", [6], values);
         writer.Write(dir["model.safetensors"]);
         using var checkpoint = SafetensorsCheckpoint.Open(dir.Path);
-        var back = new float[7];
+        var back = new float[6];
         checkpoint.Read("w", back);
         Assert.That(back.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(values.Select(BitConverter.SingleToInt32Bits)));
+    }
+
+    [TestCase(float.NaN, "NaN")]
+    [TestCase(float.PositiveInfinity, "+Infinity")]
+    [TestCase(float.NegativeInfinity, "-Infinity")]
+    public void NonFiniteValues_AreWrittenBitForBit_AndRefusedOnRead_NamingTensorAndIndex(float bad, string text)
+    {
+        using var dir = new TempFolder();
+        float[] values = [1f, 2f, 3f, 4f, 5f, bad, 7f, 8f];
+        var writer = new SafetensorsWriter();
+        writer.AddFloat32("w", [2, 4], values);
+        writer.Write(dir["model.safetensors"]);
+        var bytes = File.ReadAllBytes(dir["model.safetensors"]);
+        Assert.That(bytes[^32..], Is.EqualTo(values.SelectMany(BitConverter.GetBytes).ToArray()), "the writer stores what it is given");
+        using var checkpoint = SafetensorsCheckpoint.Open(dir.Path);
+        var e = Assert.Throws<NonFiniteValueException>(() => checkpoint.Read("w", new float[8]))!;
+        Assert.That(e.Message, Does.Contain(dir["model.safetensors"]).And.Contain("'w'").And.Contain("[1, 1]").And.Contain(text));
+        Assert.That((e.Location, e.Index), Is.EqualTo(("w", (long?)5)));
+        Assert.Throws<NonFiniteValueException>(() => checkpoint.Read("w", new double[8]), "float64 reads are checked too");
     }
 
     [Test]
@@ -73,7 +94,9 @@ public class SafetensorsRoundTripTests
         var writer = new SafetensorsWriter();
         writer.AddFloat32("w", [1], [1f]);
         var target = Path.Combine(dir.Path, "missing-subfolder", "model.safetensors");
-        Assert.Throws<DirectoryNotFoundException>(() => writer.Write(target));
+        var e = Assert.Throws<OutputWriteException>(() => writer.Write(target))!;
+        Assert.That(e.Path, Is.EqualTo(target));
+        Assert.That(e.InnerException, Is.InstanceOf<DirectoryNotFoundException>());
         Assert.That(Directory.GetFiles(dir.Path, "*", SearchOption.AllDirectories), Is.Empty);
     }
 

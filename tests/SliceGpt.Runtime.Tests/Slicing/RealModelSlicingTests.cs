@@ -1,3 +1,4 @@
+using SliceGpt.Runtime.Diagnostics;
 using SliceGpt.Runtime.Inference;
 using SliceGpt.Runtime.Inference.Cpu;
 using SliceGpt.Runtime.Models;
@@ -48,13 +49,14 @@ public class RealModelSlicingTests
     }
 
     [Test]
-    public void NonFiniteActivations_AreAClearSlicingError()
+    public void NonFiniteActivations_AreATypedErrorNamingTheSignal()
     {
         var model = InvarianceTests.Synthetic<float>("llama");
         model.Embedding.Data[3 * model.Embedding.Cols] = float.NaN; // token 3's embedding
         var calibration = new CalibrationSet([1, 3, 5, 7, 2, 4, 6, 8], 2, 4);
-        var e = Assert.Throws<SlicingException>(() => SliceGptPipeline.Slice(model, calibration, new SlicingOptions { Sparsity = 0.25 }))!;
-        Assert.That(e.Message, Does.Contain("embeddings").And.Contain("not finite"));
+        var e = Assert.Throws<NonFiniteValueException>(() => SliceGptPipeline.Slice(model, calibration, new SlicingOptions { Sparsity = 0.25 }))!;
+        Assert.That(e.Message, Does.Contain("embeddings").And.Contain("not finite").And.Contain("before its eigendecomposition"));
+        Assert.That(e.Location, Is.EqualTo("embeddings"));
     }
 
     [Test]

@@ -1,3 +1,4 @@
+using SliceGpt.Runtime.IO;
 using SliceGpt.Runtime.Tests.Support;
 using SliceGpt.Runtime.Tokenization;
 
@@ -71,7 +72,7 @@ public class TokenizerLoaderTests
         File.WriteAllText(temp["tokenizer.json"], """
             {"added_tokens": [{"id": "zero", "content": "a"}], "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}
             """);
-        AssertFormatError(temp["tokenizer.json"], "unexpected JSON structure");
+        AssertFormatError(temp["tokenizer.json"], "added_tokens entry has id \"zero\"");
     }
 
     [Test]
@@ -110,9 +111,23 @@ public class TokenizerLoaderTests
     }
 
     [Test]
-    public void MissingPath_IsFileNotFound()
+    public void MissingPath_IsATypedInputError()
     {
-        Assert.Throws<FileNotFoundException>(() => TokenizerLoader.Load(Path.Combine(SharedPaths.Shared, "no-such-tokenizer.bin")));
+        var missing = Path.Combine(SharedPaths.Shared, "no-such-tokenizer.bin");
+        var e = Assert.Throws<InputValidationException>(() => TokenizerLoader.Load(missing))!;
+        Assert.That(e.Path, Is.EqualTo(missing));
+    }
+
+    [Test]
+    public void RequireFits_AcceptsTheModelsOwnTokenizer_AndRefusesALargerVocabulary()
+    {
+        var stories = TokenizerLoader.Load(SharedPaths.Get("models", "stories260K", "tok512.bin"));
+        Assert.DoesNotThrow(() => TokenizerLoader.RequireFits(stories, "tok512.bin", 512, "stories260K"));
+        var llama = TokenizerLoader.Load(Tokenizers("llama2", "tokenizer.json"));
+        Assert.DoesNotThrow(() => TokenizerLoader.RequireFits(llama, "tokenizer.json", 32000, "llama-2"));
+        var e = Assert.Throws<InputValidationException>(() => TokenizerLoader.RequireFits(llama, "tokenizer.json", 512, "stories260K"))!;
+        Assert.That((e.Path, e.Field), Is.EqualTo(("tokenizer.json", "vocabulary")));
+        Assert.That(e.Message, Does.Contain("32000").And.Contain("512").And.Contain("stories260K"));
     }
 
     private static void AssertFormatError(string path, string expected, string? namedFile = null)
