@@ -29,7 +29,7 @@ public class ErrorReporterTests
                      new InputValidationException("t.txt", "byte offset 3", "not valid UTF-8"),
                      new OutputWriteException("out", "No space left on device"),
                      new CliUsageException("--steps must be ≥ 0"),
-                     new BlasUnavailableException("libopenblas", ["libopenblas.so.0: not found"]),
+                     new BlasUnavailableException("libopenblas", ["libopenblas.so.0: not found"], "SLICEGPT_OPENBLAS"),
                  })
         {
             var (code, err) = Report(e);
