@@ -31,6 +31,7 @@ public static class CliApp
         root.Add(GenerateCommand.Create(context));
         root.Add(PlanCommand.Create(context));
         root.Add(SliceCommand.Create(context));
+        root.Add(EvalCommand.Create(context));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

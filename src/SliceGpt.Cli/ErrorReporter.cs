@@ -2,6 +2,7 @@ using SliceGpt.Native.Cpu;
 using SliceGpt.Native.Cuda;
 using SliceGpt.Runtime.Architectures;
 using SliceGpt.Runtime.Checkpoints;
+using SliceGpt.Runtime.Evaluation.Readers;
 using SliceGpt.Runtime.Slicing;
 using SliceGpt.Runtime.Tokenization;
 
@@ -21,7 +22,8 @@ internal static class ErrorReporter
 
     private static bool IsExpected(Exception e) => e is CheckpointFormatException or UnsupportedArchitectureException
         or TokenizerFormatException or BlasUnavailableException or SlicingException or CliUsageException or FileNotFoundException
-        or DirectoryNotFoundException or ArgumentException or UnauthorizedAccessException or CudaUnavailableException;
+        or DirectoryNotFoundException or ArgumentException or UnauthorizedAccessException or CudaUnavailableException
+        or TaskFileException;
 }
 
 /// <summary>An invalid combination of options or an unusable input that the CLI itself detected.</summary>
