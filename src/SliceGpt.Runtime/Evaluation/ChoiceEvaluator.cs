@@ -28,14 +28,11 @@ public static class ChoiceEvaluator
         if (options.MaxLength > modelLength)
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxLength, $"MaxLength exceeds the model's {modelLength} positions");
         int tokensPerForward = options.TokensPerForward ?? LogProbScorers.DefaultTokensPerForward(model.Config);
-        var clock = Stopwatch.StartNew();
-        var prepared = Prepare(tokenizer, tasks, scoring, options.AddBos ?? tokenizer.AddsBosByDefault);
-        var plan = ScoringPlan.Create(prepared.Tokens, options.MaxLength ?? modelLength, tokensPerForward);
-        using var scorer = LogProbScorers.Create(model, Math.Max(2, plan.LongestInput), tokensPerForward);
-        return Run(scorer, tasks, prepared, plan, clock, progress);
+        using var scorer = LogProbScorers.Create(model, options.MaxLength ?? modelLength, tokensPerForward);
+        return Evaluate(scorer, tokenizer, tasks, scoring, options.AddBos ?? tokenizer.AddsBosByDefault, progress);
     }
 
-    /// <summary>The same evaluation through a given scorer (tests use it to compare scorers and batchings).</summary>
+    /// <summary>The same evaluation through a given scorer, whose limits size the plan (tests use it to inject scorers).</summary>
     internal static EvaluationResult Evaluate(ILogProbScorer scorer, ITokenizer tokenizer, IReadOnlyList<ChoiceTask> tasks,
         ChoiceScoring scoring, bool addBos, IProgress<(int Done, int Total)>? progress = null)
     {

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using SliceGpt.Runtime.Inference;
 
 namespace SliceGpt.Runtime.Evaluation;
@@ -16,21 +17,24 @@ internal sealed record LogitsSession(IInferenceSession Session, LogitsFunction L
 /// </summary>
 /// <remarks>
 /// It recomputes each context once per continuation and moves all logits to the host, which a KV-sharing session with
-/// on-device log-softmax avoids; the scores are the same. Sessions are sized per padded length (rounded up to
+/// on-device log-softmax avoids; the scores are the same. One call carries several forwards' worth of rows, so that
+/// sorting them by length leaves little padding. Sessions are sized per padded length (rounded up to
 /// <see cref="LengthStep"/>) so that short rows fill a forward too; the plan runs longest first, so each size is
-/// opened about once.
+/// opened about once (the last two stay open, as consecutive calls overlap in length).
 /// </remarks>
 internal sealed class HostLogitsScorer : ILogProbScorer
 {
     /// <summary>Padded lengths are rounded up to a multiple of this before a session is sized for them.</summary>
-    public const int LengthStep = 32;
+    public const int LengthStep = 16;
 
+    private const int ForwardsPerCall = 4;
+    private const int OpenSessions = 2;
     private const int PaddingToken = 0;
 
     private readonly Func<int, int, LogitsSession> _open;
     private readonly int _vocab;
-    private readonly double[][] _scratch;  // (workers) × (vocab) one row of logits in float64
-    private LogitsSession? _current;
+    private readonly int _tokensPerForward;
+    private readonly List<LogitsSession> _sessions = [];  // most recently used first
     private int[] _rows = [];              // (maxBatch · maxSeqLen) the padded inputs of one forward
     private float[] _logits = [];          // (maxBatch · maxSeqLen, vocab)
 
@@ -46,10 +50,7 @@ internal sealed class HostLogitsScorer : ILogProbScorer
         Backend = backend;
         _vocab = vocabSize;
         MaxLength = maxLength;
-        TokensPerCall = tokensPerForward;
-        _scratch = new double[Math.Max(1, Environment.ProcessorCount)][];
-        for (int i = 0; i < _scratch.Length; i++)
-            _scratch[i] = new double[vocabSize];
+        _tokensPerForward = tokensPerForward;
     }
 
     /// <inheritdoc/>
@@ -59,7 +60,7 @@ internal sealed class HostLogitsScorer : ILogProbScorer
     public int MaxLength { get; }
 
     /// <inheritdoc/>
-    public int TokensPerCall { get; }
+    public int TokensPerCall => ForwardsPerCall * _tokensPerForward;
 
     /// <inheritdoc/>
     public void Score(ReadOnlySpan<ContextGroup> groups, Span<ContinuationScore> scores)
@@ -92,24 +93,27 @@ internal sealed class HostLogitsScorer : ILogProbScorer
             scores[rows[i].Output] = results[i];
     }
 
-    // The open session if it was sized for this length's step, else a new one; the previous one is disposed.
+    // An open session sized for this length's step, else a new one (closing the least recently used beyond OpenSessions).
     private LogitsSession SessionFor(int inputLength)
     {
-        int seqLen = Math.Min(MaxLength, (Math.Max(2, inputLength) + LengthStep - 1) / LengthStep * LengthStep);
-        seqLen = Math.Max(seqLen, Math.Max(2, inputLength));
-        if (_current is { } open && open.Session.MaxSeqLen == seqLen)
-            return open;
-        _current?.Session.Dispose();
-        _current = null;
-        int batch = Math.Max(1, TokensPerCall / seqLen);
-        _current = _open(batch, seqLen);
-        int tokens = _current.Session.MaxBatch * _current.Session.MaxSeqLen;
+        int seqLen = Math.Max(Math.Max(2, inputLength), Math.Min(MaxLength, (inputLength + LengthStep - 1) / LengthStep * LengthStep));
+        int index = _sessions.FindIndex(s => s.Session.MaxSeqLen == seqLen);
+        var session = index >= 0 ? _sessions[index] : _open(Math.Max(1, _tokensPerForward / seqLen), seqLen);
+        if (index >= 0)
+            _sessions.RemoveAt(index);
+        _sessions.Insert(0, session);
+        while (_sessions.Count > OpenSessions)
+        {
+            _sessions[^1].Session.Dispose();
+            _sessions.RemoveAt(_sessions.Count - 1);
+        }
+        int tokens = session.Session.MaxBatch * session.Session.MaxSeqLen;
         if (_rows.Length < tokens)
         {
             _rows = new int[tokens];
             _logits = new float[checked(tokens * _vocab)];
         }
-        return _current;
+        return session;
     }
 
     // Runs rows as one forward padded to the first (longest) and scores each.
@@ -129,16 +133,16 @@ internal sealed class HostLogitsScorer : ILogProbScorer
         session.Logits(_rows.AsSpan(0, batch * seqLen), batch, seqLen, _logits.AsSpan(0, batch * seqLen * _vocab));
 
         var scored = new ContinuationScore[batch];
-        int workers = Math.Min(_scratch.Length, batch);
+        int workers = Math.Min(Environment.ProcessorCount, batch);
         if (workers == 1)
-            ScoreRows(rows, 0, batch, seqLen, _scratch[0], scored);
+            ScoreRows(rows, 0, batch, seqLen, scored);
         else
-            Parallel.For(0, workers, w => ScoreRows(rows, batch * w / workers, batch * (w + 1) / workers, seqLen, _scratch[w], scored));
+            Parallel.For(0, workers, w => ScoreRows(rows, batch * w / workers, batch * (w + 1) / workers, seqLen, scored));
         scored.CopyTo(results);
     }
 
     // Continuation token j of a row is predicted at position context + j − 1.
-    private void ScoreRows(List<Row> rows, int first, int end, int seqLen, double[] scratch, ContinuationScore[] scored)
+    private void ScoreRows(List<Row> rows, int first, int end, int seqLen, ContinuationScore[] scored)
     {
         for (int r = first; r < end; r++)
         {
@@ -149,7 +153,7 @@ internal sealed class HostLogitsScorer : ILogProbScorer
             for (int j = 0; j < tokens.Length; j++)
             {
                 int position = r * seqLen + row.Context.Length + j - 1;
-                sum += LogProbability(_logits.AsSpan(position * _vocab, _vocab), tokens[j], scratch, out bool isArgmax);
+                sum += LogProbability(_logits.AsSpan(position * _vocab, _vocab), tokens[j], out bool isArgmax);
                 greedy &= isArgmax;
             }
             scored[r] = new ContinuationScore(sum, greedy);
@@ -157,23 +161,32 @@ internal sealed class HostLogitsScorer : ILogProbScorer
     }
 
     /// <summary>log softmax(<paramref name="logits"/>)[<paramref name="token"/>] in float64; whether the token is the (first) argmax.</summary>
-    internal static double LogProbability(ReadOnlySpan<float> logits, int token, Span<double> scratch, out bool isArgmax)
+    /// <remarks>One pass after the argmax: eight logits at a time widened to float64, shifted by the maximum, exponentiated and summed.</remarks>
+    internal static double LogProbability(ReadOnlySpan<float> logits, int token, out bool isArgmax)
     {
-        var x = scratch[..logits.Length];
-        TensorPrimitives.ConvertTruncating<float, double>(logits, x);
-        double max = TensorPrimitives.Max<double>(x);
-        TensorPrimitives.Subtract(x, max, x);
-        TensorPrimitives.Exp(x, x);
-        double logNormalizer = max + Math.Log(TensorPrimitives.Sum<double>(x));
-        isArgmax = TensorPrimitives.IndexOfMax(logits) == token;
-        return logits[token] - logNormalizer;
+        int argmax = TensorPrimitives.IndexOfMax(logits);
+        isArgmax = argmax == token;
+        double max = logits[argmax];
+        var shift = Vector256.Create(max);
+        var sums = Vector256<double>.Zero;
+        int i = 0;
+        for (; i + Vector256<float>.Count <= logits.Length; i += Vector256<float>.Count)
+        {
+            var (lower, upper) = Vector256.Widen(Vector256.Create(logits.Slice(i, Vector256<float>.Count)));
+            sums += Vector256.Exp(lower - shift) + Vector256.Exp(upper - shift);
+        }
+        double sum = Vector256.Sum(sums);
+        for (; i < logits.Length; i++)
+            sum += Math.Exp(logits[i] - max);
+        return logits[token] - (max + Math.Log(sum));
     }
 
     /// <inheritdoc/>
     public void Dispose()
     {
-        _current?.Session.Dispose();
-        _current = null;
+        foreach (var session in _sessions)
+            session.Session.Dispose();
+        _sessions.Clear();
     }
 
     private readonly record struct Row(ReadOnlyMemory<int> Context, ReadOnlyMemory<int> Continuation, int Output)

@@ -111,6 +111,22 @@ public class ScoringTests
     }
 
     [Test]
+    public void LogProbability_IsTheFloat64LogSoftmax_AndOnlyTheFirstArgmaxIsGreedy()
+    {
+        // 13 logits: one vector of 8 and a scalar tail of 5; 10 at positions 3 and 7, a tie that argmax breaks to 3.
+        float[] logits = [.. Enumerable.Range(0, 13).Select(i => 5 * MathF.Sin(i))];
+        logits[3] = logits[7] = 10;
+        double z = logits.Sum(l => Math.Exp(l - 10.0));
+        for (int token = 0; token < logits.Length; token++)
+        {
+            double actual = HostLogitsScorer.LogProbability(logits, token, out bool greedy);
+            // Both sides sum 13 float64 exponentials, in different orders: a few ulps of the result.
+            Assert.That(actual, Is.EqualTo(logits[token] - 10.0 - Math.Log(z)).Within(1e-13), $"token {token}");
+            Assert.That(greedy, Is.EqualTo(token == 3), $"token {token}");
+        }
+    }
+
+    [Test]
     public void Metrics_AreTheHarnessFormulas()
     {
         Assert.That(ChoiceMetrics.Argmax([1, 3, 3, 2]), Is.EqualTo(1));
