@@ -34,6 +34,7 @@ public static class CliApp
         root.Add(PlanCommand.Create(context));
         root.Add(SliceCommand.Create(context));
         root.Add(ServeCommand.Create(context));
+        root.Add(EvalCommand.Create(context));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -76,12 +76,11 @@ public sealed class ChatTemplate
     /// The template in a file (e.g. a <c>.jinja</c> file); the special tokens and stop tokens come from the checkpoint at
     /// <paramref name="modelPath"/> when it has a <c>tokenizer_config.json</c>, else they default as in <see cref="Parse"/>.
     /// </summary>
-    /// <exception cref="FileNotFoundException"><paramref name="templateFile"/> does not exist.</exception>
-    /// <exception cref="ChatTemplateException">A syntax error, naming the file and line.</exception>
+    /// <exception cref="ChatTemplateException">The file does not exist, or a syntax error naming the file and line.</exception>
     public static ChatTemplate FromFile(string templateFile, string? modelPath = null)
     {
         if (!File.Exists(templateFile))
-            throw new FileNotFoundException($"{templateFile}: no such chat template file", templateFile);
+            throw new ChatTemplateException(templateFile, null, "no such chat template file");
         string source = File.ReadAllText(templateFile);
         if (modelPath is not null && CheckpointFolder(modelPath) is { } folder && File.Exists(Path.Combine(folder, TokenizerConfigFile)))
         {

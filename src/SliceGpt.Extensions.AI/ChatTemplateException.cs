@@ -6,7 +6,7 @@ namespace SliceGpt.Extensions.AI;
 /// "Conversation roles must alternate user/assistant/user/assistant/..."): the caller's messages are at fault, not the
 /// template.
 /// </summary>
-public class ChatTemplateException : Exception
+public class ChatTemplateException : SliceGpt.Runtime.SliceGptException
 {
     /// <summary>Creates the exception.</summary>
     public ChatTemplateException(string origin, int? line, string message, bool raisedByTemplate = false)

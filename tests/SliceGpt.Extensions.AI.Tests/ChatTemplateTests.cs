@@ -118,7 +118,7 @@ public class ChatTemplateTests
         checkpoint.Write("tokenizer_config.json", HuggingFaceTemplates.ChatMl.TokenizerConfigJson);
         var template = ChatTemplate.FromFile(file, checkpoint.Path);
         Assert.That((template.Origin, template.Render([new("user", "x")])), Is.EqualTo((file, "<s>x<|im_end|>")));
-        Assert.That(() => ChatTemplate.FromFile(Path.Combine(folder.Path, "missing.jinja")), Throws.InstanceOf<FileNotFoundException>());
+        Assert.That(() => ChatTemplate.FromFile(Path.Combine(folder.Path, "missing.jinja")), Throws.InstanceOf<ChatTemplateException>().With.Message.Contains("no such chat template file"));
     }
 
     [Test]

@@ -19,7 +19,7 @@ internal static class SliceCommand
 {
     public sealed record SliceResult(double? DensePpl, double? SlicedPpl, long ParamsBefore, long ParamsAfter,
         IReadOnlyList<LayerWidths> Widths, double Seconds, string Output, string Backend, int CalibrationRows, int CalibrationSeqlen,
-        int? EvalRows, int EvalSeqlen);
+        int? EvalRows, int EvalSeqlen, ZeroShotComparison? ZeroShot);
 
     public static Command Create(CliContext context)
     {
@@ -45,11 +45,14 @@ internal static class SliceCommand
         var json = CommonOptions.Json();
         var device = DeviceOptions.Device();
         var precision = DeviceOptions.Precision();
+        var zeroShot = new SliceEvaluation();
         var command = new Command("slice", "Slice a checkpoint with SliceGPT and write the sliced model")
         {
             model, tokenizer, calib, sparsity, calibSeqLen, nsamples, calibMode, seed, roundTo, sliceHead, varianceTarget,
             orientation, dtype, eval, evalSeqLen, evalRows, holdout, output, force, device, precision, json,
         };
+        foreach (var option in zeroShot.Options)
+            command.Add(option);
         command.SetAction(parse =>
         {
             var clock = Stopwatch.StartNew();
@@ -98,6 +101,7 @@ internal static class SliceCommand
                 (calibText, evalText) = HoldoutSplit.Split(calibText, fraction);
             if (evalText is not null && evalLength > config.MaxSeqLen)
                 throw new CliUsageException($"--eval-seqlen {evalLength} exceeds the model's {config.MaxSeqLen} positions");
+            var tasks = zeroShot.ReadTasks(parse);
 
             var mode = parse.GetValue(calibMode);
             var calibration = Calibrate(tok, calibText, calibPath, mode, seqLen, samples, options.Seed);
@@ -112,6 +116,9 @@ internal static class SliceCommand
             var densePpl = evalIds is null ? null : Evaluate(backend, ModelLoader.Load<float>(modelPath), evalIds, evalLength, parse.GetValue(evalRows));
             if (densePpl is not null)
                 err.WriteLine($"dense perplexity {densePpl.Perplexity:F4} ({densePpl.Rows} rows of {evalLength})");
+            var denseScore = tasks is null ? null : zeroShot.Score(parse, backend, ModelLoader.Load<float>(modelPath), tok, tasks);
+            if (denseScore is not null)
+                err.WriteLine($"dense {parse.GetValue(zeroShot.Task)} {SliceEvaluation.Describe(denseScore)} ({tasks!.Count} tasks)");
 
             var progress = new SynchronousProgress<SlicingProgress>(p =>
             {
@@ -140,9 +147,16 @@ internal static class SliceCommand
             // The sliced perplexity is measured on the checkpoint as written (its stored dtype included).
             var sliced = ModelLoader.Load<float>(outputPath);
             var slicedPpl = evalIds is null ? null : Evaluate(backend, sliced, evalIds, evalLength, parse.GetValue(evalRows));
+            var comparison = denseScore is null ? null
+                : new ZeroShotComparison(parse.GetValue(zeroShot.Task)!, tasks!.Count, denseScore, zeroShot.Score(parse, backend, sliced, tok, tasks));
+            if (densePpl is not null || comparison is not null)
+            {
+                var perplexity = densePpl is null ? null : new PerplexityComparison(densePpl.Perplexity, slicedPpl!.Perplexity, slicedPpl.Rows, evalLength);
+                SlicingReport.AddEvaluation(outputPath, name, metadata, result.Spectra, new SlicingEvaluation(perplexity, comparison));
+            }
             var summary = new SliceResult(densePpl?.Perplexity, slicedPpl?.Perplexity, ParameterCounter.Dense(config), sliced.ParameterCount,
                 result.Widths, clock.Elapsed.TotalSeconds, outputPath, backend.Backend.Description, calibration.Rows, calibration.SeqLen,
-                slicedPpl?.Rows, evalLength);
+                slicedPpl?.Rows, evalLength, comparison);
             if (parse.GetValue(json))
                 JsonOutput.Write(context.Out, summary);
             else
@@ -185,6 +199,8 @@ internal static class SliceCommand
     {
         if (r.DensePpl is double d && r.SlicedPpl is double s)
             o.WriteLine($"perplexity  dense {d:F4} → sliced {s:F4} ({r.EvalRows} rows of {r.EvalSeqlen} tokens)");
+        if (r.ZeroShot is { } z)
+            o.WriteLine($"{z.Task,-11} dense {SliceEvaluation.Describe(z.Dense)} → sliced {SliceEvaluation.Describe(z.Sliced)} ({z.Tasks} tasks)");
         o.WriteLine($"parameters  {r.ParamsBefore:N0} → {r.ParamsAfter:N0} ({1 - (double)r.ParamsAfter / r.ParamsBefore:P1} fewer)");
         o.WriteLine($"widths      {string.Join(" ", r.Widths.Select(w => $"{w.In}/{w.Mid}/{w.Out}"))} (in/mid/out per layer)");
         o.WriteLine($"time        {r.Seconds:F1} s on {r.Backend}");
