@@ -21,8 +21,8 @@ internal readonly record struct ContinuationScore(double LogProb, bool IsGreedy)
 /// <remarks>
 /// Grouping lets an implementation run each context once and share its KV cache among the continuations (prefill the
 /// context, copy its cache to one row per continuation, run the continuations, log-softmax and gather on the device).
-/// The interim implementation, <see cref="HostLogitsScorer"/>, runs every (context, continuation) as its own row
-/// through the sessions' full-logits surface.
+/// <see cref="SessionScorer"/> does that; <see cref="HostLogitsScorer"/>, the reference it is tested against, runs every
+/// (context, continuation) as its own row through the sessions' full-logits surface.
 /// </remarks>
 internal interface ILogProbScorer : IDisposable
 {

@@ -25,11 +25,15 @@ internal static class LogProbScorers
         (int)Math.Min(MaxTokensPerForward, Math.Min(LogitBudget / config.VocabSize, ActivationBudget / config.Dim));
 
     /// <summary>
-    /// The interim scorer of <paramref name="model"/>: sessions opened per padded length, about
-    /// <paramref name="tokensPerForward"/> tokens per forward, inputs of up to <paramref name="maxLength"/> tokens.
+    /// The scorer of <paramref name="model"/>: contexts run once and shared by their continuations in a batched session,
+    /// about <paramref name="tokensPerForward"/> tokens per pass, inputs of up to <paramref name="maxLength"/> tokens.
     /// </summary>
-    /// <exception cref="NotSupportedException">The model's sessions offer no float32 logits.</exception>
     public static ILogProbScorer Create(IExecutableModel model, int maxLength, int tokensPerForward) =>
+        new SessionScorer(model, Math.Min(maxLength, ModelMaxLength(model.Config)), tokensPerForward);
+
+    /// <summary>The reference scorer: every (context, continuation) as its own padded row, full logits scored on the host.</summary>
+    /// <exception cref="NotSupportedException">The model's sessions offer no float32 logits.</exception>
+    public static ILogProbScorer CreateHostLogits(IExecutableModel model, int maxLength, int tokensPerForward) =>
         new HostLogitsScorer((batch, seqLen) => Open(model, batch, seqLen), model.Backend, model.Config.VocabSize,
             Math.Min(maxLength, ModelMaxLength(model.Config)), tokensPerForward);
 
