@@ -1,6 +1,7 @@
 using SliceGpt.Bench.Gpu;
 using SliceGpt.Bench.Gpu.EndToEnd;
 using SliceGpt.Runtime.Slicing;
+using SliceGpt.Runtime.Models;
 
 namespace SliceGpt.Bench.Tests;
 

@@ -3,6 +3,7 @@ using SliceGpt.Bench.Support;
 using SliceGpt.Runtime.Inference;
 using SliceGpt.Runtime.Inference.Cpu;
 using SliceGpt.Runtime.Models;
+using SliceGpt.Runtime.Architectures;
 
 namespace SliceGpt.Bench.Cpu;
 

@@ -3,6 +3,7 @@ using BenchmarkDotNet.Engines;
 using SliceGpt.Bench.Support;
 using SliceGpt.Runtime.Models;
 using SliceGpt.Runtime.Slicing;
+using SliceGpt.Runtime.Architectures;
 
 namespace SliceGpt.Bench.Cpu;
 

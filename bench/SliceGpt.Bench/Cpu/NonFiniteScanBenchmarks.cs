@@ -3,6 +3,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
 using SliceGpt.Runtime.Checkpoints;
 using SliceGpt.Runtime.Diagnostics;
+using SliceGpt.Runtime.Numerics;
 
 namespace SliceGpt.Bench.Cpu;
 

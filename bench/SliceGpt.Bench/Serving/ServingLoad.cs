@@ -6,6 +6,7 @@ using SliceGpt.Runtime.Inference.Cpu;
 using SliceGpt.Runtime.Models;
 using SliceGpt.Runtime.Serving;
 using SliceGpt.Runtime.Tokenization;
+using SliceGpt.Runtime.Architectures;
 
 namespace SliceGpt.Bench.Serving;
 

@@ -20,24 +20,11 @@ internal static class DeviceOptions
         Description = "GPU storage precision of weights and activations: fp32, fp16 or bf16 (default: the checkpoint's dtype)",
     }.AcceptOnlyFromAmong("fp32", "fp16", "bf16");
 
-    /// <summary>A backend and the precision its models are prepared in.</summary>
-    public sealed class Choice(IComputeBackend backend, CudaPrecision precision) : IDisposable
-    {
-        public IComputeBackend Backend { get; } = backend;
-
-        public CudaPrecision Precision { get; } = precision;
-
-        /// <summary>The CUDA backend, or null on the CPU.</summary>
-        public CudaBackend? Cuda => Backend as CudaBackend;
-
-        public IExecutableModel Prepare(Runtime.Models.TransformerModel<float> model) =>
-            Cuda is { } cuda ? cuda.Prepare(model, Precision) : Backend.Prepare(model);
-
-        public void Dispose() => Backend.Dispose();
-    }
-
-    /// <summary>Resolves the options; an explicit <c>cuda</c> without a usable GPU is an error, never a silent fallback.</summary>
-    public static Choice Resolve(string device, string? precision, TensorDType checkpointDType)
+    /// <summary>
+    /// The backend the options choose; it prepares models in the chosen precision (the backend's default), so callers need
+    /// not know the device. An explicit <c>cuda</c> without a usable GPU is an error, never a silent fallback.
+    /// </summary>
+    public static IComputeBackend Resolve(string device, string? precision, TensorDType checkpointDType)
     {
         var cudaPrecision = precision switch
         {
@@ -57,13 +44,13 @@ internal static class DeviceOptions
             case "cpu":
                 if (precision is not null && cudaPrecision != CudaPrecision.Float32)
                     throw new CliUsageException($"--precision {precision} applies to --device cuda; the CPU backend computes in fp32");
-                return new Choice(new CpuBackend(), CudaPrecision.Float32);
+                return new CpuBackend();
             case "cuda":
-                return new Choice(new CudaBackend(0, cudaPrecision), cudaPrecision);
+                return new CudaBackend(0, cudaPrecision);
             case "auto":
                 return CudaBackend.IsAvailable(out _)
-                    ? new Choice(new CudaBackend(0, cudaPrecision), cudaPrecision)
-                    : new Choice(new CpuBackend(), CudaPrecision.Float32);
+                    ? new CudaBackend(0, cudaPrecision)
+                    : new CpuBackend();
             default:
                 throw new CliUsageException($"--device must be auto, cpu or cuda, got {device}");
         }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using SliceGpt.Runtime.Evaluation;
 using SliceGpt.Runtime.Evaluation.Readers;
 using SliceGpt.Runtime.Models;
+using SliceGpt.Runtime.Architectures;
 
 namespace SliceGpt.Cli.Commands;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using SliceGpt.Runtime.Models;
 using SliceGpt.Runtime.Slicing;
+using SliceGpt.Runtime.Architectures;
 
 namespace SliceGpt.Cli.Commands;
 

@@ -2,6 +2,7 @@ using SliceGpt.Runtime.IO;
 using SliceGpt.Runtime.Inference;
 using SliceGpt.Runtime.Models;
 using SliceGpt.Runtime.Tokenization;
+using SliceGpt.Runtime.Architectures;
 
 namespace SliceGpt.Cli.Commands;
 

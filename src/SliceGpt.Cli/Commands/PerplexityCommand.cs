@@ -2,6 +2,7 @@ using System.CommandLine;
 using SliceGpt.Runtime.Diagnostics;
 using SliceGpt.Runtime.Inference;
 using SliceGpt.Runtime.Models;
+using SliceGpt.Runtime.Architectures;
 
 namespace SliceGpt.Cli.Commands;
 

@@ -4,6 +4,7 @@ using SliceGpt.Extensions.AI;
 using SliceGpt.Runtime.Models;
 using SliceGpt.Runtime.Serving;
 using SliceGpt.Server;
+using SliceGpt.Runtime.Architectures;
 
 namespace SliceGpt.Cli.Commands;
 

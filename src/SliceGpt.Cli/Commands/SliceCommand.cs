@@ -6,8 +6,8 @@ using SliceGpt.Runtime.IO;
 using SliceGpt.Runtime.Inference;
 using SliceGpt.Runtime.Models;
 using SliceGpt.Runtime.Slicing;
-using SliceGpt.Runtime.Slicing.Cuda;
 using SliceGpt.Runtime.Tokenization;
+using SliceGpt.Runtime.Architectures;
 
 namespace SliceGpt.Cli.Commands;
 
@@ -112,7 +112,7 @@ internal static class SliceCommand
                 ModelInputs.RequireOneRow(evalIds, evalLength, evalPath ?? calibPath, "--eval-seqlen");
 
             using var backend = DeviceOptions.Resolve(parse.GetValue(device)!, parse.GetValue(precision), config.StorageDType);
-            err.WriteLine($"backend: {backend.Backend.Description}");
+            err.WriteLine($"backend: {backend.Description}");
             var densePpl = evalIds is null ? null : Evaluate(backend, ModelLoader.Load<float>(modelPath), evalIds, evalLength, parse.GetValue(evalRows));
             if (densePpl is not null)
                 err.WriteLine($"dense perplexity {densePpl.Perplexity:F4} ({densePpl.Rows} rows of {evalLength})");
@@ -125,10 +125,8 @@ internal static class SliceCommand
                 err.WriteLine(p.Layer < 0 ? $"  {p.Stage}" : $"  layer {p.Layer + 1}/{p.Layers} {p.Stage}");
                 TestHold.At("calibrating", err);
             });
-            var result = backend.Cuda is { } cuda
-                ? CudaSlicing.SliceCheckpoint(cuda, modelPath, calibration, options, backend.Precision, progress)
-                : SliceGptPipeline.SliceCheckpoint(modelPath, calibration, options, progress);
-            var metadata = SliceMetadata.For(options, new CalibrationInfo(mode.ToString().ToLowerInvariant(),
+            var result = SliceGptPipeline.SliceCheckpoint(backend, modelPath, calibration, options, progress);
+            var metadata = options.ToMetadata(new CalibrationInfo(mode.ToString().ToLowerInvariant(),
                 Path.GetFileName(calibPath), calibration.Rows, calibration.SeqLen), result.Widths);
             var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelPath)));
             var report = new Dictionary<string, byte[]>
@@ -155,7 +153,7 @@ internal static class SliceCommand
                 SlicingReport.AddEvaluation(outputPath, name, metadata, result.Spectra, new SlicingEvaluation(perplexity, comparison));
             }
             var summary = new SliceResult(densePpl?.Perplexity, slicedPpl?.Perplexity, ParameterCounter.Dense(config), sliced.ParameterCount,
-                result.Widths, clock.Elapsed.TotalSeconds, outputPath, backend.Backend.Description, calibration.Rows, calibration.SeqLen,
+                result.Widths, clock.Elapsed.TotalSeconds, outputPath, backend.Description, calibration.Rows, calibration.SeqLen,
                 slicedPpl?.Rows, evalLength, comparison);
             if (parse.GetValue(json))
                 JsonOutput.Write(context.Out, summary);
@@ -166,7 +164,7 @@ internal static class SliceCommand
         return command;
     }
 
-    private static PerplexityResult Evaluate(DeviceOptions.Choice backend, TransformerModel<float> model, int[] ids, int seqLen, int? maxRows)
+    private static PerplexityResult Evaluate(IComputeBackend backend, TransformerModel<float> model, int[] ids, int seqLen, int? maxRows)
     {
         using var executable = NonFiniteGuard.Checked(backend.Prepare(model), model);
         return PerplexityEvaluator.Evaluate(executable, ids, seqLen, maxRows, batch: 8);

@@ -1,3 +1,4 @@
+using SliceGpt.Runtime.Inference;
 using System.CommandLine;
 using SliceGpt.Runtime.Evaluation;
 using SliceGpt.Runtime.Models;
@@ -38,7 +39,7 @@ internal sealed class SliceEvaluation
     }
 
     /// <summary>The accuracy of <paramref name="model"/> on <paramref name="tasks"/>.</summary>
-    public ZeroShotScore Score(ParseResult parse, DeviceOptions.Choice backend, TransformerModel<float> model, ITokenizer tokenizer,
+    public ZeroShotScore Score(ParseResult parse, IComputeBackend backend, TransformerModel<float> model, ITokenizer tokenizer,
         IReadOnlyList<ChoiceTask> tasks)
     {
         using var executable = backend.Prepare(model);

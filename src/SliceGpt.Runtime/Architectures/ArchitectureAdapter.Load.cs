@@ -72,7 +72,7 @@ public abstract partial class ArchitectureAdapter
         return LoadLayer(new WeightReader<T>(source), config, LayerNames(source, layer), config.Slicing?.Widths[layer]);
     }
 
-    private TransformerLayer<T> LoadLayer<T>(WeightReader<T> reader, ModelConfig c, LayerTensorNames n, Slicing.LayerWidths? widths)
+    private TransformerLayer<T> LoadLayer<T>(WeightReader<T> reader, ModelConfig c, LayerTensorNames n, LayerWidths? widths)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         bool parallel = c.Block == BlockKind.Parallel;

@@ -17,11 +17,11 @@ public interface ITensorSource : IDisposable
 
     /// <summary>Copies the tensor into <paramref name="destination"/> converted to float32.</summary>
     /// <exception cref="CheckpointFormatException">The tensor is missing or the destination has the wrong length.</exception>
-    /// <exception cref="Diagnostics.NonFiniteValueException">A stored value is NaN or infinite.</exception>
+    /// <exception cref="Numerics.NonFiniteValueException">A stored value is NaN or infinite.</exception>
     void Read(string name, Span<float> destination);
 
     /// <summary>Copies the tensor into <paramref name="destination"/> converted to float64.</summary>
     /// <exception cref="CheckpointFormatException">The tensor is missing or the destination has the wrong length.</exception>
-    /// <exception cref="Diagnostics.NonFiniteValueException">A stored value is NaN or infinite.</exception>
+    /// <exception cref="Numerics.NonFiniteValueException">A stored value is NaN or infinite.</exception>
     void Read(string name, Span<double> destination);
 }

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using SliceGpt.Runtime.Diagnostics;
+using SliceGpt.Runtime.Numerics;
 
 namespace SliceGpt.Runtime.Checkpoints;
 

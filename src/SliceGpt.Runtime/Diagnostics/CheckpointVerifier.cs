@@ -1,5 +1,6 @@
 using System.Buffers;
 using SliceGpt.Runtime.Checkpoints;
+using SliceGpt.Runtime.Numerics;
 
 namespace SliceGpt.Runtime.Diagnostics;
 

@@ -1,5 +1,6 @@
 using SliceGpt.Runtime.Inference;
 using SliceGpt.Runtime.Models;
+using SliceGpt.Runtime.Numerics;
 
 namespace SliceGpt.Runtime.Diagnostics;
 

@@ -150,7 +150,7 @@ public sealed record ModelConfig
     public TensorDType StorageDType { get; init; } = TensorDType.F32;
 
     /// <summary>How the checkpoint was sliced; null for a dense checkpoint.</summary>
-    public Slicing.SliceMetadata? Slicing { get; init; }
+    public SliceMetadata? Slicing { get; init; }
 
     /// <summary>Width of all query heads together.</summary>
     public int QDim => NHeads * HeadDim;

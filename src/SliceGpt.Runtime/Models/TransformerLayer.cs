@@ -8,7 +8,7 @@ namespace SliceGpt.Runtime.Models;
 /// A sliced block reads a residual of width <see cref="DIn"/> and writes one of width <see cref="DOut"/>;
 /// the shortcut matrices carry the residual between the bases.
 /// </summary>
-public sealed record TransformerLayer<T> : Inference.Forward.IBlockShape where T : unmanaged, IBinaryFloatingPointIeee754<T>
+public sealed record TransformerLayer<T> : IBlockShape where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
     /// <summary>The norm before attention (parallel blocks: the only norm).</summary>
     public required Norm<T> AttentionNorm { get; init; }

@@ -1,6 +1,7 @@
 using System.Numerics;
 using SliceGpt.Native.Cpu;
 using SliceGpt.Runtime.Diagnostics;
+using SliceGpt.Runtime.Numerics;
 
 namespace SliceGpt.Runtime.Slicing;
 

@@ -1,5 +1,6 @@
 using System.Numerics;
 using SliceGpt.Runtime.Models;
+using SliceGpt.Runtime.Architectures;
 
 namespace SliceGpt.Runtime.Slicing;
 
@@ -13,7 +14,7 @@ public static class SliceGptPipeline
 {
     /// <summary>Slices <paramref name="model"/> (which is not modified) on the CPU with <paramref name="calibration"/>.</summary>
     /// <exception cref="SlicingException">Unusable calibration data.</exception>
-    /// <exception cref="Diagnostics.NonFiniteValueException">Non-finite activations (the message names the signal and its layer).</exception>
+    /// <exception cref="Numerics.NonFiniteValueException">Non-finite activations (the message names the signal and its layer).</exception>
     public static SlicingResult<T> Slice<T>(TransformerModel<T> model, CalibrationSet calibration, SlicingOptions options,
         IProgress<SlicingProgress>? progress = null) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {

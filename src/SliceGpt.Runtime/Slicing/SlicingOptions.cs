@@ -1,3 +1,5 @@
+using SliceGpt.Runtime.Models;
+
 namespace SliceGpt.Runtime.Slicing;
 
 /// <summary>How the kept principal subspace is oriented.</summary>
@@ -56,4 +58,18 @@ public sealed record SlicingOptions
         width -= width % RoundTo;
         return Math.Clamp(width, Math.Min(RoundTo, dim), dim);
     }
+
+    /// <summary>The <c>slicegpt</c> section of the checkpoint a run with these options on <paramref name="calibration"/> writes.</summary>
+    public SliceMetadata ToMetadata(CalibrationInfo calibration, IReadOnlyList<LayerWidths> widths) => new()
+    {
+        Sparsity = Sparsity,
+        RoundTo = RoundTo,
+        SliceHead = SliceHead,
+        VarianceTarget = VarianceTarget,
+        Orientation = Orientation.ToString().ToLowerInvariant(),
+        Seed = Seed,
+        Calibration = calibration,
+        Widths = widths,
+        Engine = EngineVersion.Text,
+    };
 }

@@ -81,8 +81,8 @@ public class Llama2cCheckpointTests
         File.WriteAllBytes(dir["separate.bin"], [.. bytes, .. embedding]);
         using (var checkpoint = Llama2cCheckpoint.Open(dir["separate.bin"]))
             Assert.That(checkpoint.Header.SharedClassifier, Is.False);
-        var separate = SliceGpt.Runtime.Models.ModelLoader.Load<float>(dir["separate.bin"]);
-        var shared = SliceGpt.Runtime.Models.ModelLoader.Load<float>(Stories);
+        var separate = SliceGpt.Runtime.Architectures.ModelLoader.Load<float>(dir["separate.bin"]);
+        var shared = SliceGpt.Runtime.Architectures.ModelLoader.Load<float>(Stories);
         Assert.That(separate.HeadTiedToEmbedding, Is.False);
         Assert.That(separate.ParameterCount, Is.EqualTo(shared.ParameterCount + 512 * 64));
         int[] tokens = [1, 400, 32, 7];

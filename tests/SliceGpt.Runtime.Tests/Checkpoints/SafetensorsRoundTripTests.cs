@@ -2,6 +2,7 @@ using SliceGpt.Runtime.Checkpoints;
 using SliceGpt.Runtime.Diagnostics;
 using SliceGpt.Runtime.IO;
 using SliceGpt.Runtime.Tests.Support;
+using SliceGpt.Runtime.Numerics;
 
 namespace SliceGpt.Runtime.Tests.Checkpoints;
 

@@ -7,6 +7,7 @@ using SliceGpt.Runtime.Slicing.Cuda;
 using SliceGpt.Runtime.Tests.Inference;
 using SliceGpt.Runtime.Tests.Slicing;
 using SliceGpt.Runtime.Tokenization;
+using SliceGpt.Runtime.Architectures;
 
 namespace SliceGpt.Runtime.Tests.Cuda;
 

@@ -4,6 +4,7 @@ using SliceGpt.Runtime.Inference.Cuda;
 using SliceGpt.Runtime.Models;
 using SliceGpt.Runtime.Tests.Inference;
 using SliceGpt.Runtime.Tokenization;
+using SliceGpt.Runtime.Architectures;
 
 namespace SliceGpt.Runtime.Tests.Cuda;
 

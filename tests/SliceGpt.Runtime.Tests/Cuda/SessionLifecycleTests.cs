@@ -3,6 +3,7 @@ using SliceGpt.Runtime.Models;
 using SliceGpt.Runtime.Tests.Cuda.Emulation;
 using SliceGpt.Runtime.Tests.Inference;
 using SliceGpt.Runtime.Tests.Slicing;
+using SliceGpt.Runtime.Architectures;
 
 namespace SliceGpt.Runtime.Tests.Cuda;
 

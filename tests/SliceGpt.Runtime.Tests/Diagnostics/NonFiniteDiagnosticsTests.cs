@@ -6,6 +6,7 @@ using SliceGpt.Runtime.Slicing;
 using SliceGpt.Runtime.Tests.Inference;
 using SliceGpt.Runtime.Tests.Slicing;
 using SliceGpt.Runtime.Tokenization;
+using SliceGpt.Runtime.Numerics;
 
 namespace SliceGpt.Runtime.Tests.Diagnostics;
 

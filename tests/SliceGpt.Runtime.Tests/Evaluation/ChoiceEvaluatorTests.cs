@@ -3,6 +3,7 @@ using SliceGpt.Runtime.Evaluation.Readers;
 using SliceGpt.Runtime.Inference.Cpu;
 using SliceGpt.Runtime.Models;
 using SliceGpt.Runtime.Tokenization;
+using SliceGpt.Runtime.Architectures;
 
 namespace SliceGpt.Runtime.Tests.Evaluation;
 

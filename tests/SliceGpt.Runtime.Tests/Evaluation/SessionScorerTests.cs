@@ -6,6 +6,7 @@ using SliceGpt.Runtime.Inference.Cuda;
 using SliceGpt.Runtime.Models;
 using SliceGpt.Runtime.Tests.Cuda;
 using SliceGpt.Runtime.Tokenization;
+using SliceGpt.Runtime.Architectures;
 
 namespace SliceGpt.Runtime.Tests.Evaluation;
 

@@ -5,6 +5,7 @@ using SliceGpt.Runtime.Models;
 using SliceGpt.Runtime.Slicing;
 using SliceGpt.Runtime.Tests.Support;
 using SliceGpt.Runtime.Tokenization;
+using SliceGpt.Runtime.Architectures;
 
 namespace SliceGpt.Runtime.Tests.Fuzzing;
 

@@ -2,6 +2,7 @@ using SliceGpt.Runtime.Inference;
 using SliceGpt.Runtime.Inference.Cpu;
 using SliceGpt.Runtime.Models;
 using SliceGpt.Runtime.Tokenization;
+using SliceGpt.Runtime.Architectures;
 
 namespace SliceGpt.Runtime.Tests.Inference;
 

@@ -3,6 +3,7 @@ using SliceGpt.Runtime.Inference.Cpu;
 using SliceGpt.Runtime.Models;
 using SliceGpt.Runtime.Serving;
 using SliceGpt.Runtime.Tokenization;
+using SliceGpt.Runtime.Architectures;
 
 namespace SliceGpt.Runtime.Tests.Serving;
 

@@ -2,6 +2,7 @@ using SliceGpt.Runtime.Models;
 using SliceGpt.Runtime.Slicing;
 using SliceGpt.Runtime.Tests.Inference;
 using SliceGpt.Runtime.Tests.Support;
+using SliceGpt.Runtime.Architectures;
 
 namespace SliceGpt.Runtime.Tests.Slicing;
 

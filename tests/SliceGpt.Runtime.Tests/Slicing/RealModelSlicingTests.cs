@@ -5,6 +5,8 @@ using SliceGpt.Runtime.Models;
 using SliceGpt.Runtime.Slicing;
 using SliceGpt.Runtime.Tests.Inference;
 using SliceGpt.Runtime.Tokenization;
+using SliceGpt.Runtime.Architectures;
+using SliceGpt.Runtime.Numerics;
 
 namespace SliceGpt.Runtime.Tests.Slicing;
 

@@ -3,6 +3,7 @@ using SliceGpt.Runtime.Models;
 using SliceGpt.Runtime.Slicing;
 using SliceGpt.Runtime.Tests.Inference;
 using SliceGpt.Runtime.Tests.Support;
+using SliceGpt.Runtime.Architectures;
 
 namespace SliceGpt.Runtime.Tests.Slicing;
 
@@ -12,7 +13,7 @@ public class SlicedCheckpointTests
     private static readonly SlicingOptions Quarter = new() { Sparsity = 0.25, RoundTo = 4 };
 
     internal static SliceMetadata Metadata(SlicingOptions options, IReadOnlyList<LayerWidths> widths) =>
-        SliceMetadata.For(options, new CalibrationInfo("first", "synthetic", 6, 16), widths);
+        options.ToMetadata(new CalibrationInfo("first", "synthetic", 6, 16), widths);
 
     // A synthetic dense checkpoint of <family> in dir/dense, sliced 25%; the output folder is dir/sliced (not yet written).
     private static (string Source, SlicingResult<float> Result, string Output) SliceSynthetic(TempFolder dir, string family)

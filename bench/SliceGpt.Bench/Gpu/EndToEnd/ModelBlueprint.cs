@@ -122,7 +122,7 @@ public sealed record ModelBlueprint(ModelConfig Config, ModelVariant Variant, IR
         var config = dense with
         {
             ArchitectureName = name,
-            Slicing = SliceMetadata.For(options, new CalibrationInfo("none", "random weights", 0, 0), widths),
+            Slicing = options.ToMetadata(new CalibrationInfo("none", "random weights", 0, 0), widths),
         };
         return new ModelBlueprint(config, variant, widths.Select(w => Block(dense, w, true)).ToArray());
     }

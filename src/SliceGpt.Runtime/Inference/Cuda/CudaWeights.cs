@@ -31,7 +31,7 @@ internal sealed record CudaLayer<T>(
     CudaLinear<T> Up,
     CudaLinear<T> Down,
     CudaMatrix<T> AttentionShortcut,
-    CudaMatrix<T> MlpShortcut) : Forward.IBlockShape where T : unmanaged
+    CudaMatrix<T> MlpShortcut) : IBlockShape where T : unmanaged
 {
     /// <summary>Residual width the block reads.</summary>
     public int DIn => Qkv.InFeatures;

@@ -1,5 +1,6 @@
 using SliceGpt.Runtime.Inference.Cuda;
 using SliceGpt.Runtime.Models;
+using SliceGpt.Runtime.Architectures;
 
 namespace SliceGpt.Runtime.Slicing.Cuda;
 

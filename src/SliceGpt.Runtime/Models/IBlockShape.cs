@@ -1,4 +1,4 @@
-namespace SliceGpt.Runtime.Inference.Forward;
+namespace SliceGpt.Runtime.Models;
 
 /// <summary>What the forward driver needs to know of one (possibly sliced) block: its residual widths and which residual maps it has.</summary>
 internal interface IBlockShape

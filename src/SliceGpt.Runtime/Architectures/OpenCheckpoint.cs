@@ -1,7 +1,7 @@
-using SliceGpt.Runtime.Architectures;
 using SliceGpt.Runtime.Checkpoints;
+using SliceGpt.Runtime.Models;
 
-namespace SliceGpt.Runtime.Models;
+namespace SliceGpt.Runtime.Architectures;
 
 /// <summary>A checkpoint opened for reading: its family's adapter, its configuration and its (memory-mapped) tensors.</summary>
 /// <param name="Adapter">The family that reads it.</param>

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using SliceGpt.Runtime.Checkpoints;
 
-namespace SliceGpt.Runtime.Slicing;
+namespace SliceGpt.Runtime.Models;
 
 /// <summary>Where the calibration signals came from.</summary>
 /// <param name="Mode">"first" or "random".</param>
@@ -46,20 +46,6 @@ public sealed record SliceMetadata
 
     /// <summary>The engine that wrote the checkpoint.</summary>
     public required string Engine { get; init; }
-
-    /// <summary>The section for a run with <paramref name="options"/> on <paramref name="calibration"/>.</summary>
-    public static SliceMetadata For(SlicingOptions options, CalibrationInfo calibration, IReadOnlyList<LayerWidths> widths) => new()
-    {
-        Sparsity = options.Sparsity,
-        RoundTo = options.RoundTo,
-        SliceHead = options.SliceHead,
-        VarianceTarget = options.VarianceTarget,
-        Orientation = options.Orientation.ToString().ToLowerInvariant(),
-        Seed = options.Seed,
-        Calibration = calibration,
-        Widths = widths,
-        Engine = EngineVersion.Text,
-    };
 
     /// <summary>The config.json key of this section.</summary>
     public const string Key = "slicegpt";

@@ -2,9 +2,9 @@ using System.Numerics;
 using SliceGpt.Runtime.Architectures;
 using SliceGpt.Runtime.Checkpoints;
 using SliceGpt.Runtime.IO;
-using SliceGpt.Runtime.Slicing;
+using SliceGpt.Runtime.Models;
 
-namespace SliceGpt.Runtime.Models;
+namespace SliceGpt.Runtime.Architectures;
 
 /// <summary>
 /// Opens a model from a Hugging Face folder (config.json + safetensors) or a llama2.c <c>.bin</c> file.

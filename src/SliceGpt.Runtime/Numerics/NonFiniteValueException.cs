@@ -1,4 +1,4 @@
-namespace SliceGpt.Runtime.Diagnostics;
+namespace SliceGpt.Runtime.Numerics;
 
 /// <summary>
 /// A NaN or infinity where only finite numbers make sense: in a checkpoint's weights (the message names the file, the

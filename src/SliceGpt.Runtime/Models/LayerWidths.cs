@@ -1,4 +1,4 @@
-namespace SliceGpt.Runtime.Slicing;
+namespace SliceGpt.Runtime.Models;
 
 /// <summary>
 /// The residual widths one sliced block reads and writes. Sequential blocks have three (input, between

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace SliceGpt.Runtime.Diagnostics;
+namespace SliceGpt.Runtime.Numerics;
 
 /// <summary>
 /// Finds the first NaN or infinity in a span. A value is non-finite exactly when its exponent bits are all ones, so the
